@@ -1,0 +1,85 @@
+"""Settings: the one module that reads the environment.
+
+Every knob has a default that runs on a fresh clone (SQLite under `var/`, the demo
+organisation, local ports), so `make run` needs no configuration at all.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEMO_ORG = Path(__file__).resolve().parent / "org" / "demo.yml"
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _env_flag(name: str) -> bool:
+    return _env(name).lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "localhost"
+    port: int = 25
+    sender: str = "front-desk@localhost"
+    username: str = ""
+    password: str = ""
+    starttls: bool = False
+    operator_address: str = ""
+    """Where overdue messages are flagged (the human operator's mailbox)."""
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var")
+    database_url: str = ""
+    """SQLAlchemy URL; empty means SQLite at var/receptionist.db."""
+    org_file: Path | None = None
+    """An organisation file imported at start (RECEPTIONIST_ORG)."""
+    api_token: str = ""
+    test_clock: bool = False
+    rasa_port: int = 5005
+    action_port: int = 5055
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'receptionist.db'}"
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment (see README, "Configuration")."""
+    var_dir = Path(_env("RECEPTIONIST_VAR", str(PROJECT_ROOT / "var")))
+    org = _env("RECEPTIONIST_ORG")
+    return Settings(
+        var_dir=var_dir,
+        database_url=_env("RECEPTIONIST_DB"),
+        org_file=Path(org) if org else None,
+        api_token=_env("RECEPTIONIST_API_TOKEN"),
+        test_clock=_env_flag("RECEPTIONIST_TEST_CLOCK"),
+        rasa_port=_env_int("RECEPTIONIST_RASA_PORT", 5005),
+        action_port=_env_int("RECEPTIONIST_ACTION_PORT", 5055),
+        smtp=SmtpSettings(
+            host=_env("RECEPTIONIST_SMTP_HOST", "localhost"),
+            port=_env_int("RECEPTIONIST_SMTP_PORT", 25),
+            sender=_env("RECEPTIONIST_SMTP_FROM", "front-desk@localhost"),
+            username=_env("RECEPTIONIST_SMTP_USER"),
+            password=_env("RECEPTIONIST_SMTP_PASSWORD"),
+            starttls=_env_flag("RECEPTIONIST_SMTP_STARTTLS"),
+            operator_address=_env("RECEPTIONIST_OPERATOR_EMAIL"),
+        ),
+    )

@@ -1,0 +1,200 @@
+"""The database schema: the organisation, and the records (calls, messages, visits).
+
+Changes to this module go with an Alembic migration in `bot/db/migrations/versions/`;
+`tests/test_migrations.py` fails when the two disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Base = declarative_base(metadata=MetaData(naming_convention=NAMING))
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC timestamps on every backend (SQLite drops the zone; it is restored)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.timezone.utc)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+# ---------------------------------------------------------------------------------- org
+
+
+class OrganizationRow(Base):
+    """The single organisation: its settings as the file gives them, and a change counter."""
+
+    __tablename__ = "organization"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(200), nullable=False)
+    settings = Column(JSON, nullable=False)
+    """organization, hours, holidays, after_hours, policy sections, as plain data."""
+    version = Column(Integer, nullable=False, default=1)
+    """Bumped on every directory change; caches compare it to know when to reload."""
+    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class DepartmentRow(Base):
+    __tablename__ = "departments"
+
+    id = Column(String(64), primary_key=True)
+    position = Column(Integer, nullable=False, default=0)
+    name = Column(String(200), nullable=False)
+    name_en = Column(String(200), nullable=False, default="")
+    aliases = Column(JSON, nullable=False, default=list)
+    extension = Column(String(16))
+    topics = Column(JSON, nullable=False, default=list)
+
+
+class PersonRow(Base):
+    __tablename__ = "people"
+
+    id = Column(String(64), primary_key=True)
+    position = Column(Integer, nullable=False, default=0)
+    name = Column(String(200), nullable=False)
+    name_en = Column(String(200), nullable=False, default="")
+    aliases = Column(JSON, nullable=False, default=list)
+    title = Column(String(200), nullable=False, default="")
+    title_en = Column(String(200), nullable=False, default="")
+    level = Column(String(16), nullable=False, default="staff")
+    department = Column(String(64), ForeignKey("departments.id"), nullable=False)
+    extension = Column(String(16))
+    mobile = Column(String(32))
+    email = Column(String(200))
+    assistant = Column(String(64))
+    location = Column(String(16))
+    presence = Column(String(16), nullable=False, default="available")
+
+
+class DutyRow(Base):
+    __tablename__ = "duty_roster"
+
+    id = Column(Integer, primary_key=True)
+    position = Column(Integer, nullable=False, default=0)
+    date = Column(Date)
+    weekday = Column(String(3))
+    person = Column(String(64), ForeignKey("people.id"), nullable=False)
+
+
+# ---------------------------------------------------------------------------------- records
+
+
+class CallRow(Base):
+    """One conversation on any channel (phone, kiosk, chat), keyed by the channel's sender id."""
+
+    __tablename__ = "calls"
+
+    id = Column(Integer, primary_key=True)
+    conversation = Column(String(128), nullable=False, unique=True, index=True)
+    channel = Column(String(16), nullable=False, default="phone")
+    caller_id = Column(String(64))
+    caller_name = Column(String(200))
+    internal = Column(Boolean, nullable=False, default=False)
+    language = Column(String(8))
+    started_at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+    ended_at = Column(UTCDateTime())
+    outcome = Column(String(16))
+    transferred_to = Column(String(64))
+    satisfaction = Column(Integer)
+    recording = Column(String(500))
+
+    turns = relationship("TurnRow", order_by="TurnRow.id", cascade="all, delete-orphan", back_populates="call")
+
+
+class TurnRow(Base):
+    __tablename__ = "turns"
+
+    id = Column(Integer, primary_key=True)
+    call_id = Column(Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False, index=True)
+    who = Column(String(16), nullable=False)
+    text = Column(Text, nullable=False, default="")
+    intent = Column(String(64))
+    confidence = Column(Float)
+    at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    misunderstood = Column(Boolean, nullable=False, default=False)
+
+    call = relationship("CallRow", back_populates="turns")
+
+
+class MessageRow(Base):
+    """A message taken for a person or department: new → notified → acknowledged → closed."""
+
+    __tablename__ = "messages"
+
+    id = Column(Integer, primary_key=True)
+    recipient = Column(String(64), nullable=False, index=True)
+    caller_name = Column(String(200), nullable=False, default="")
+    caller_company = Column(String(200))
+    callback_number = Column(String(32))
+    text = Column(Text, nullable=False)
+    urgent = Column(Boolean, nullable=False, default=False)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+    status = Column(String(16), nullable=False, default="new", index=True)
+    conversation = Column(String(128))
+    notified_at = Column(UTCDateTime())
+    acknowledged_at = Column(UTCDateTime())
+    closed_at = Column(UTCDateTime())
+    send_count = Column(Integer, nullable=False, default=0)
+    last_sent_at = Column(UTCDateTime())
+    flagged_at = Column(UTCDateTime())
+    """When the operator was told that nobody acknowledged it."""
+    last_error = Column(Text)
+
+
+class VisitRow(Base):
+    __tablename__ = "visits"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(200), nullable=False)
+    company = Column(String(200))
+    purpose = Column(Text)
+    host = Column(String(64))
+    appointment = Column(Boolean, nullable=False, default=False)
+    arrived_at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+    left_at = Column(UTCDateTime())
+    status = Column(String(16), nullable=False, default="waiting")
+    conversation = Column(String(128))
+    contact = Column(String(64))

@@ -1,0 +1,36 @@
+"""The organisation in a real database: stored whole, read back equal, replaced atomically."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from bot.org.model import Presence
+from bot.org.store import DirectoryCache, load_directory, replace_directory, set_presence
+
+
+def test_demo_organisation_round_trips_through_the_database(demo_db, demo_directory):
+    with demo_db.session() as session:
+        stored = load_directory(session)
+    assert dataclasses.replace(stored, version=0) == demo_directory
+    assert stored.version == 1
+
+
+def test_cache_sees_a_presence_change_made_elsewhere(demo_db):
+    cache = DirectoryCache(demo_db)
+    assert cache.current().person("li-na").presence is Presence.AVAILABLE
+    with demo_db.session() as session:
+        set_presence(session, "li-na", Presence.ON_LEAVE)
+    assert cache.current().person("li-na").presence is Presence.ON_LEAVE
+
+
+def test_replacing_the_organisation_drops_people_no_longer_listed(demo_db, demo_directory):
+    smaller = dataclasses.replace(
+        demo_directory, people=tuple(p for p in demo_directory.people if p.id != "he-peng"),
+        duty_roster=tuple(d for d in demo_directory.duty_roster if d.person != "he-peng"),
+    )
+    with demo_db.session() as session:
+        version = replace_directory(session, smaller)
+    cache = DirectoryCache(demo_db)
+    assert version == 2
+    assert cache.current().person("he-peng") is None
+    assert len(cache.current().people) == len(demo_directory.people) - 1
