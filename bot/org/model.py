@@ -159,6 +159,8 @@ class Policy:
     """Salespeople and cold calls never reach these levels: a message or the mailbox instead."""
     mobile_fallback_levels: tuple[Level, ...] = (Level.DIRECTOR, Level.EXECUTIVE)
     """Whose mobile may be tried (connected, never disclosed) when the office does not answer."""
+    private_extension_levels: tuple[Level, ...] = (Level.MANAGER, Level.DIRECTOR, Level.EXECUTIVE)
+    """Whose direct extension is never told to a caller (seeds: 主管级以上人员的固话号码不得外泄)."""
     urgent_retry_busy: bool = True
     message_ack_minutes: int = 60
     message_max_resends: int = 3

@@ -119,9 +119,8 @@ def _to_python(node: yaml.Node, path: str, doc: _Doc, loader: yaml.SafeLoader) -
         return items
     try:
         return loader.construct_object(node)
-    except (yaml.constructor.ConstructorError, ValueError) as exc:
-        doc.error(path, f"cannot read this value: {exc}")
-        return None
+    except (yaml.constructor.ConstructorError, ValueError):
+        return node.value  # e.g. "2026-13-10": kept as text, so the field's own check explains it
 
 
 # --------------------------------------------------------------------------------------
@@ -394,6 +393,7 @@ def _read_policy(doc: _Doc, data: Any) -> Policy:
         first_visit_must_give=section.texts("first_visit_must_give") if "first_visit_must_give" in section.data else base.first_visit_must_give,
         block_sales_to=section.levels("block_sales_to", base.block_sales_to),
         mobile_fallback_levels=section.levels("mobile_fallback_levels", base.mobile_fallback_levels),
+        private_extension_levels=section.levels("private_extension_levels", base.private_extension_levels),
         urgent_retry_busy=section.boolean("urgent_retry_busy", base.urgent_retry_busy),
         message_ack_minutes=section.integer("message_ack_minutes", base.message_ack_minutes, 1, 10080),
         message_max_resends=section.integer("message_max_resends", base.message_max_resends, 0, 50),
@@ -406,8 +406,10 @@ def _check_references(doc: _Doc, directory: Directory, paths: dict[str, str]) ->
     """Cross-checks: unique ids and extensions, and every reference points at something."""
     people = {p.id for p in directory.people}
     departments = {d.id for d in directory.departments}
-    _check_unique(doc, [(paths[f"department:{d.id}:{i}"], d.id) for i, d in enumerate(directory.departments)], "department id")
-    _check_unique(doc, [(paths[f"person:{p.id}:{i}"], p.id) for i, p in enumerate(directory.people)], "person id")
+    _check_unique(doc, [(paths[f"department:{d.id}:{i}"] + ".id", d.id)
+                        for i, d in enumerate(directory.departments)], "department id")
+    _check_unique(doc, [(paths[f"person:{p.id}:{i}"] + ".id", p.id)
+                        for i, p in enumerate(directory.people)], "person id")
     owners: list[tuple[str, str]] = [("organization.operator", directory.organization.operator)]
     owners += [(f"{paths[f'department:{d.id}:{i}']}.extension", d.extension)
                for i, d in enumerate(directory.departments) if d.extension]
@@ -555,6 +557,7 @@ def _policy_data(policy: Policy) -> dict[str, Any]:
         "first_visit_must_give": list(policy.first_visit_must_give),
         "block_sales_to": levels(policy.block_sales_to),
         "mobile_fallback_levels": levels(policy.mobile_fallback_levels),
+        "private_extension_levels": levels(policy.private_extension_levels),
         "urgent_retry_busy": policy.urgent_retry_busy,
         "message_ack_minutes": policy.message_ack_minutes,
         "message_max_resends": policy.message_max_resends,
