@@ -20,6 +20,8 @@ from bot.org.model import Directory
 from bot.org.orgfile import parse_org_file
 from bot.org.store import replace_directory
 
+pytest_plugins = ["conftest_smtp"]
+
 PG_URL = os.environ.get("RECEPTIONIST_TEST_PG_URL", "")
 
 

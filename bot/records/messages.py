@@ -1,0 +1,311 @@
+"""Messages taken for a person or a department, and their lifecycle.
+
+    new ──(e-mailed)──▶ notified ──(staff acknowledges)──▶ acknowledged ──▶ closed
+     │                     ▲  │                                              ▲
+     │                     └──┘ re-sent while nobody acknowledges            │
+     └──────────── acknowledged on the console before any e-mail ────────────┤
+                                     closed from any state ──────────────────┘
+
+Rules, chosen so that retries and two people clicking at once never fail or lose anything:
+- acknowledging twice, or closing twice, is a no-op that returns the record;
+- acknowledging a closed message, or notifying an acknowledged or closed one, is an error
+  (`ValueError`): a late e-mail never puts a handled message back into the queue;
+- every change is a conditional UPDATE on the current status, so a sweep that e-mails a
+  message while someone acknowledges it cannot undo the acknowledgement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from bot.db.tables import MessageRow, utcnow
+from bot.org.model import Directory, Policy
+
+MAX_TEXT = 4_000
+MAX_RECIPIENT = 64
+MAX_CALLER_NAME = 200
+MAX_COMPANY = 200
+MAX_CALLBACK = 32
+MAX_ERROR = 1_000
+
+_CALLBACK = re.compile(r"\+?[0-9][0-9 ]*")
+
+
+class MessageStatus(str, Enum):
+    NEW = "new"
+    """Taken, not yet delivered to anyone."""
+    NOTIFIED = "notified"
+    """E-mailed to the recipient; waiting for someone to acknowledge it."""
+    ACKNOWLEDGED = "acknowledged"
+    """Someone said they have it and will call back."""
+    CLOSED = "closed"
+    """Done with: called back, or judged to need nothing."""
+
+
+class UnknownMessage(KeyError):
+    """No message has this id."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown message"
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    id: int
+    recipient: str
+    """Person or department id (`for` in the contract's JSON)."""
+    caller_name: str
+    text: str
+    created_at: dt.datetime
+    status: MessageStatus
+    urgent: bool = False
+    callback_number: str | None = None
+    caller_company: str | None = None
+    conversation: str | None = None
+    notified_at: dt.datetime | None = None
+    acknowledged_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    send_count: int = 0
+    """How many times it was e-mailed to the recipient (the first delivery and every re-send)."""
+    last_sent_at: dt.datetime | None = None
+    flagged_at: dt.datetime | None = None
+    """When the operator was told nobody acknowledged it; the console highlights these."""
+    last_error: str | None = None
+    """Why the last delivery attempt failed, until one succeeds."""
+
+    def is_overdue(self, policy: Policy, now: dt.datetime | None = None) -> bool:
+        """Notified, and not acknowledged within `policy.message_ack_minutes` of the last e-mail."""
+        if self.status is not MessageStatus.NOTIFIED or self.last_sent_at is None:
+            return False
+        deadline = self.last_sent_at + dt.timedelta(minutes=policy.message_ack_minutes)
+        return (now or utcnow()) >= deadline
+
+    def to_contract(self) -> dict[str, Any]:
+        """The contract's JSON object (section 5) plus extra fields; plain JSON types only."""
+        return {
+            "id": self.id,
+            "for": self.recipient,
+            "caller_name": self.caller_name,
+            "callback_number": self.callback_number,
+            "text": self.text,
+            "urgent": self.urgent,
+            "created_at": self.created_at.isoformat(),
+            "status": self.status.value,
+            "conversation": self.conversation,
+            "caller_company": self.caller_company,
+            "notified_at": _iso(self.notified_at),
+            "acknowledged_at": _iso(self.acknowledged_at),
+            "closed_at": _iso(self.closed_at),
+            "send_count": self.send_count,
+            "flagged_at": _iso(self.flagged_at),
+            "last_error": self.last_error,
+        }
+
+
+# ---------------------------------------------------------------------------------- taking
+
+
+def take_message(session: Session, recipient: str, text: str, caller_name: str,
+                 callback_number: str | None = None, caller_company: str | None = None, urgent: bool = False,
+                 conversation: str | None = None, at: dt.datetime | None = None) -> MessageRecord:
+    """Store a message for a person or department id. Raises ValueError on anything unusable."""
+    row = MessageRow(
+        recipient=_required(recipient, "recipient", MAX_RECIPIENT),
+        text=_required(text, "message text", MAX_TEXT, keep_lines=True),
+        caller_name=_optional(caller_name, "caller name", MAX_CALLER_NAME) or "",
+        caller_company=_optional(caller_company, "caller company", MAX_COMPANY),
+        callback_number=normalize_callback_number(callback_number),
+        urgent=bool(urgent),
+        conversation=_optional(conversation, "conversation id", 128),
+        created_at=_aware(at),
+        status=MessageStatus.NEW.value,
+        send_count=0,
+    )
+    session.add(row)
+    session.flush()
+    return _record(row)
+
+
+def normalize_callback_number(number: str | None) -> str | None:
+    """A callback number as digits, spaces and a leading '+'; hyphens become spaces.
+
+    Full-width digits (as speech recognisers and Chinese keyboards produce them) are accepted.
+    """
+    if number is None:
+        return None
+    cleaned = " ".join(unicodedata.normalize("NFKC", number).replace("-", " ").split())
+    if not cleaned:
+        return None
+    digits = sum(ch.isdigit() for ch in cleaned)
+    if not _CALLBACK.fullmatch(cleaned) or not 3 <= digits <= 20 or len(cleaned) > MAX_CALLBACK:
+        raise ValueError(
+            f"a callback number may hold only digits, spaces and a leading '+' (3 to 20 digits), not {number!r}"
+        )
+    return cleaned
+
+
+# ---------------------------------------------------------------------------------- lifecycle
+
+
+def mark_notified(session: Session, message_id: int, at: dt.datetime | None = None) -> MessageRecord:
+    """Record that the message was e-mailed: new → notified, or one more send of a notified one."""
+    when = _aware(at)
+    first = _transition(session, message_id, [MessageStatus.NEW], status=MessageStatus.NOTIFIED.value,
+                        notified_at=when, last_sent_at=when, send_count=MessageRow.send_count + 1, last_error=None)
+    if not first:
+        again = _transition(session, message_id, [MessageStatus.NOTIFIED], last_sent_at=when,
+                            send_count=MessageRow.send_count + 1, last_error=None)
+        if not again:
+            current = _existing(session, message_id)
+            raise ValueError(f"message {message_id} is already {current.status.value}: it is not sent again")
+    return get_message(session, message_id)  # type: ignore[return-value]
+
+
+def acknowledge(session: Session, message_id: int, at: dt.datetime | None = None) -> MessageRecord:
+    """Someone has the message: new or notified → acknowledged (again: no change)."""
+    if not _transition(session, message_id, [MessageStatus.NEW, MessageStatus.NOTIFIED],
+                       status=MessageStatus.ACKNOWLEDGED.value, acknowledged_at=_aware(at)):
+        current = _existing(session, message_id)
+        if current.status is MessageStatus.CLOSED:
+            raise ValueError(f"message {message_id} is closed: it cannot be acknowledged any more")
+    return get_message(session, message_id)  # type: ignore[return-value]
+
+
+def close(session: Session, message_id: int, at: dt.datetime | None = None) -> MessageRecord:
+    """The message needs nothing more, from any state (closing again: no change)."""
+    open_states = [MessageStatus.NEW, MessageStatus.NOTIFIED, MessageStatus.ACKNOWLEDGED]
+    if not _transition(session, message_id, open_states, status=MessageStatus.CLOSED.value, closed_at=_aware(at)):
+        _existing(session, message_id)
+    return get_message(session, message_id)  # type: ignore[return-value]
+
+
+def record_failure(session: Session, message_id: int, error: str) -> bool:
+    """Note why a delivery failed; the status stays as it was so the next sweep retries."""
+    return _transition(session, message_id, [MessageStatus.NEW, MessageStatus.NOTIFIED],
+                       last_error=_clip(error, MAX_ERROR))
+
+
+def mark_flagged(session: Session, message_id: int, at: dt.datetime | None = None) -> bool:
+    """Record that the operator was told nobody acknowledged the message (only while notified)."""
+    return _transition(session, message_id, [MessageStatus.NOTIFIED], flagged_at=_aware(at))
+
+
+# ---------------------------------------------------------------------------------- reading
+
+
+def get_message(session: Session, message_id: int) -> MessageRecord | None:
+    query = select(MessageRow).where(MessageRow.id == message_id)
+    row = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
+    return _record(row) if row is not None else None
+
+
+def list_messages(session: Session, status: MessageStatus | str | None = None, recipient: str | None = None,
+                  limit: int = 200) -> list[MessageRecord]:
+    """Messages newest first, optionally only one status or one recipient."""
+    query = select(MessageRow)
+    if status is not None:
+        query = query.where(MessageRow.status == MessageStatus(status).value)
+    if recipient:
+        query = query.where(MessageRow.recipient == recipient)
+    query = query.order_by(MessageRow.created_at.desc(), MessageRow.id.desc()).limit(max(0, limit))
+    return [_record(row) for row in _fresh(session, query)]
+
+
+def pending_delivery(session: Session) -> list[MessageRecord]:
+    """New messages, oldest first: the order they are e-mailed in."""
+    query = select(MessageRow).where(MessageRow.status == MessageStatus.NEW.value)
+    return [_record(row) for row in _fresh(session, query.order_by(MessageRow.created_at, MessageRow.id))]
+
+
+def awaiting_acknowledgement(session: Session) -> list[MessageRecord]:
+    """Notified messages, oldest first."""
+    query = select(MessageRow).where(MessageRow.status == MessageStatus.NOTIFIED.value)
+    return [_record(row) for row in _fresh(session, query.order_by(MessageRow.created_at, MessageRow.id))]
+
+
+def overdue_messages(session: Session, directory: Directory, now: dt.datetime | None = None) -> list[MessageRecord]:
+    """Notified messages nobody acknowledged within the policy's time since they were last e-mailed."""
+    moment = _aware(now)
+    return [m for m in awaiting_acknowledgement(session) if m.is_overdue(directory.policy, moment)]
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _fresh(session: Session, query: Select) -> list[MessageRow]:
+    """Rows as the database has them now (changes are conditional UPDATEs, so cached rows may be stale)."""
+    return list(session.execute(query.execution_options(populate_existing=True)).scalars())
+
+
+def _transition(session: Session, message_id: int, from_states: Iterable[MessageStatus], **values: Any) -> bool:
+    """Apply `values` if the message is in one of `from_states`; False when it is not (or is missing)."""
+    statement = (
+        update(MessageRow)
+        .where(MessageRow.id == message_id, MessageRow.status.in_([s.value for s in from_states]))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(statement).rowcount == 1
+
+
+def _existing(session: Session, message_id: int) -> MessageRecord:
+    record = get_message(session, message_id)
+    if record is None:
+        raise UnknownMessage(f"no message has the id {message_id}")
+    return record
+
+
+def _record(row: MessageRow) -> MessageRecord:
+    return MessageRecord(
+        id=row.id, recipient=row.recipient, caller_name=row.caller_name or "", text=row.text,
+        created_at=row.created_at, status=MessageStatus(row.status), urgent=row.urgent,
+        callback_number=row.callback_number, caller_company=row.caller_company, conversation=row.conversation,
+        notified_at=row.notified_at, acknowledged_at=row.acknowledged_at, closed_at=row.closed_at,
+        send_count=row.send_count or 0, last_sent_at=row.last_sent_at, flagged_at=row.flagged_at,
+        last_error=row.last_error,
+    )
+
+
+def _required(value: str | None, what: str, limit: int, keep_lines: bool = False) -> str:
+    cleaned = _optional(value, what, limit, keep_lines)
+    if not cleaned:
+        raise ValueError(f"a message needs a {what}")
+    return cleaned
+
+
+def _optional(value: str | None, what: str, limit: int, keep_lines: bool = False) -> str | None:
+    if value is None:
+        return None
+    if keep_lines:
+        cleaned = "\n".join(" ".join(line.split()) for line in str(value).strip().splitlines()).strip()
+    else:
+        cleaned = " ".join(str(value).split())
+    if len(cleaned) > limit:
+        raise ValueError(f"the {what} is too long ({len(cleaned)} characters, at most {limit})")
+    return cleaned or None
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime:
+    if moment is None:
+        return utcnow()
+    if moment.tzinfo is None:
+        raise ValueError("times must carry a time zone")
+    return moment.astimezone(dt.timezone.utc)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

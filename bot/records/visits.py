@@ -1,0 +1,173 @@
+"""The visitor book (《来访登记簿》): who came, for whom, why, and when they left.
+
+    waiting ──(the host comes down / the visitor is let in)──▶ in ──(check-out)──▶ left
+       └──────────────────────(leaves without meeting anyone)──────────────────────┘
+
+Checking out twice is a no-op; letting in someone who has left is an error (`ValueError`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.db.tables import VisitRow, utcnow
+
+MAX_NAME = 200
+MAX_COMPANY = 200
+MAX_PURPOSE = 2_000
+MAX_HOST = 64
+MAX_CONTACT = 64
+
+
+class VisitStatus(str, Enum):
+    WAITING = "waiting"
+    """Registered at the desk, the host has been told; the visitor waits in the lobby."""
+    IN = "in"
+    """Met by the host or let in."""
+    LEFT = "left"
+    """Checked out."""
+
+
+class UnknownVisit(KeyError):
+    """No visit has this id."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown visit"
+
+
+@dataclass(frozen=True)
+class VisitRecord:
+    id: int
+    name: str
+    arrived_at: dt.datetime
+    status: VisitStatus
+    company: str | None = None
+    purpose: str | None = None
+    host: str | None = None
+    """Person or department id of whom the visitor came to see."""
+    appointment: bool = False
+    left_at: dt.datetime | None = None
+    contact: str | None = None
+    """How to reach the visitor (kept for the host; never shown on the kiosk)."""
+    conversation: str | None = None
+
+    def to_contract(self) -> dict[str, Any]:
+        """The contract's JSON object (section 5) plus extra fields; plain JSON types only."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "company": self.company,
+            "purpose": self.purpose,
+            "host": self.host,
+            "appointment": self.appointment,
+            "arrived_at": self.arrived_at.isoformat(),
+            "left_at": self.left_at.isoformat() if self.left_at else None,
+            "status": self.status.value,
+            "contact": self.contact,
+            "conversation": self.conversation,
+        }
+
+
+def register_visit(session: Session, name: str, company: str | None = None, purpose: str | None = None,
+                   host: str | None = None, appointment: bool = False, contact: str | None = None,
+                   conversation: str | None = None, at: dt.datetime | None = None) -> VisitRecord:
+    """Write a visitor into the book; they wait until the host comes (status `waiting`)."""
+    visitor = _text(name, "visitor's name", MAX_NAME)
+    if not visitor:
+        raise ValueError("a visit needs the visitor's name")
+    row = VisitRow(
+        name=visitor, company=_text(company, "company", MAX_COMPANY), purpose=_text(purpose, "purpose", MAX_PURPOSE),
+        host=_text(host, "host", MAX_HOST), appointment=bool(appointment), contact=_text(contact, "contact", MAX_CONTACT),
+        conversation=_text(conversation, "conversation id", 128), arrived_at=_aware(at),
+        status=VisitStatus.WAITING.value,
+    )
+    session.add(row)
+    session.flush()
+    return _record(row)
+
+
+def admit(session: Session, visit_id: int) -> VisitRecord:
+    """The host met the visitor (waiting → in; again: no change)."""
+    if not _transition(session, visit_id, [VisitStatus.WAITING], status=VisitStatus.IN.value):
+        current = _existing(session, visit_id)
+        if current.status is VisitStatus.LEFT:
+            raise ValueError(f"visit {visit_id} has already checked out")
+    return _existing(session, visit_id)
+
+
+def check_out(session: Session, visit_id: int, at: dt.datetime | None = None) -> VisitRecord:
+    """The visitor left (from waiting or in; checking out again: no change)."""
+    _transition(session, visit_id, [VisitStatus.WAITING, VisitStatus.IN], status=VisitStatus.LEFT.value,
+                left_at=_aware(at))
+    return _existing(session, visit_id)
+
+
+def get_visit(session: Session, visit_id: int) -> VisitRecord | None:
+    query = select(VisitRow).where(VisitRow.id == visit_id).execution_options(populate_existing=True)
+    row = session.execute(query).scalar_one_or_none()
+    return _record(row) if row is not None else None
+
+
+def list_visits(session: Session, day: dt.date | None = None, status: VisitStatus | str | None = None,
+                zone: dt.tzinfo = dt.timezone.utc, limit: int = 500) -> list[VisitRecord]:
+    """Visits newest first; `day` is a calendar day in `zone` (the organisation's time zone)."""
+    query = select(VisitRow)
+    if day is not None:
+        start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+        query = query.where(VisitRow.arrived_at >= start, VisitRow.arrived_at < start + dt.timedelta(days=1))
+    if status is not None:
+        query = query.where(VisitRow.status == VisitStatus(status).value)
+    query = query.order_by(VisitRow.arrived_at.desc(), VisitRow.id.desc()).limit(max(0, limit))
+    rows = session.execute(query.execution_options(populate_existing=True)).scalars()
+    return [_record(row) for row in rows]
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _transition(session: Session, visit_id: int, from_states: list[VisitStatus], **values: Any) -> bool:
+    statement = (
+        update(VisitRow)
+        .where(VisitRow.id == visit_id, VisitRow.status.in_([s.value for s in from_states]))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(statement).rowcount == 1
+
+
+def _existing(session: Session, visit_id: int) -> VisitRecord:
+    record = get_visit(session, visit_id)
+    if record is None:
+        raise UnknownVisit(f"no visit has the id {visit_id}")
+    return record
+
+
+def _record(row: VisitRow) -> VisitRecord:
+    return VisitRecord(
+        id=row.id, name=row.name, arrived_at=row.arrived_at, status=VisitStatus(row.status), company=row.company,
+        purpose=row.purpose, host=row.host, appointment=row.appointment, left_at=row.left_at, contact=row.contact,
+        conversation=row.conversation,
+    )
+
+
+def _text(value: str | None, what: str, limit: int) -> str | None:
+    if value is None:
+        return None
+    cleaned = " ".join(str(value).split())
+    if len(cleaned) > limit:
+        raise ValueError(f"the {what} is too long ({len(cleaned)} characters, at most {limit})")
+    return cleaned or None
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime:
+    if moment is None:
+        return utcnow()
+    if moment.tzinfo is None:
+        raise ValueError("times must carry a time zone")
+    return moment.astimezone(dt.timezone.utc)
