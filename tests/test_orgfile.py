@@ -103,15 +103,18 @@ def _run(args: list[str], db_url: str, **kw) -> subprocess.CompletedProcess:
     return subprocess.run(RECEPTIONIST + args, capture_output=True, text=True, env=env, timeout=60, **kw)
 
 
-def test_import_of_a_broken_file_changes_nothing(demo_db, db_url, tmp_path, demo_directory):
+def test_import_of_a_broken_file_changes_nothing(demo_db, db_url, tmp_path, monkeypatch, capsys):
+    """Every kind of mistake, through the real command (in-process for speed): exit 2, nothing stored."""
+    from bot.cli import main
+
+    monkeypatch.setenv("RECEPTIONIST_DB", db_url)
     before = _snapshot(demo_db)
     for name, (old, new), *_ in MISTAKES:
         bad = tmp_path / f"{name.replace(' ', '_')}.yml"
-        bad.write_text(DEMO_TEXT.replace(old, new.replace("li-na", "li-na"), 1), encoding="utf-8")
-        result = _run(["org", "import", str(bad)], db_url)
-        assert result.returncode == 2, (name, result.stdout, result.stderr)
-        assert "Nothing was changed" in result.stderr
-        assert "line " in result.stderr
+        bad.write_text(DEMO_TEXT.replace(old, new, 1), encoding="utf-8")
+        assert main(["org", "import", str(bad)]) == 2, name
+        err = capsys.readouterr().err
+        assert "Nothing was changed" in err and "line " in err, (name, err)
     assert _snapshot(demo_db) == before
 
 

@@ -96,3 +96,31 @@ def test_unknown_column_and_missing_column(tmp_path):
     path = _write(tmp_path / "b.csv", ["name", "extension"], [["李娜", "8202"]])
     with pytest.raises(OrgFileError, match="missing column"):
         read_staff_csv(path)
+
+
+def test_cli_import_reports_and_stores_and_a_bad_list_changes_nothing(demo_db, db_url, demo_directory, tmp_path):
+    import subprocess
+    import sys
+
+    from bot.org.store import load_directory
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "bot.cli", "directory", "import", *args], capture_output=True,
+                              text=True, env={"RECEPTIONIST_DB": db_url, "PATH": "/usr/bin:/bin"}, timeout=60)
+
+    rows = [r for r in _demo_rows(demo_directory) if r[0] != "cao-yi"]
+    good = _write(tmp_path / "good.csv", HEADER_EN, rows)
+    dry = run(str(good), "--dry-run")
+    assert dry.returncode == 0 and "removed 1" in dry.stdout and "dry run" in dry.stdout
+    with demo_db.session() as session:
+        assert load_directory(session).person("cao-yi") is not None
+    done = run(str(good))
+    assert done.returncode == 0 and "- 曹毅 (cao-yi)" in done.stdout
+    with demo_db.session() as session:
+        before = load_directory(session)
+    assert before.person("cao-yi") is None
+    rows[0][3] = "nowhere"
+    bad = run(str(_write(tmp_path / "bad.csv", HEADER_EN, rows)))
+    assert bad.returncode == 2 and "line 2.department" in bad.stderr and "Nothing was changed" in bad.stderr
+    with demo_db.session() as session:
+        assert load_directory(session) == before
