@@ -17,12 +17,13 @@ Register = Callable[[argparse._SubParsersAction], None]
 
 
 def _groups() -> list[Register]:
+    from bot import launcher
     from bot.directory import cli as directory_cli
     from bot.org import cli as org_cli
     from bot.records import cli as records_cli
     from bot.rules import cli as rules_cli
 
-    return [org_cli.register, directory_cli.register, rules_cli.register, records_cli.register]
+    return [launcher.register, org_cli.register, directory_cli.register, rules_cli.register, records_cli.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,60 @@
+# Front Desk: `make run` starts the receptionist, `make test` runs the whole suite.
+# Both set everything up first (a Python 3.10 virtual environment with pinned packages, the
+# Debian packages the tests need), and retrain the dialogue model only when its data changed.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+STAMPS    := .stamps
+PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | sort -V | tail -n 1)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null | sort)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup run test test-fast lint bench model system-packages clean
+
+help:
+	@echo "make run    - set up if needed, train if the training data changed, start the receptionist"
+	@echo "make test   - set up if needed, run the whole test suite"
+	@echo "make bench  - run the benchmarks (bench/), figures in bench/results/"
+	@echo "make lint   - ruff"
+
+setup: $(STAMPS)/venv
+
+$(STAMPS)/venv: requirements.lock pyproject.toml
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 is required (python3.10 on PATH, or pyenv install 3.10)"; exit 1; }
+	@mkdir -p $(STAMPS)
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade 'pip<26' 'setuptools<70.4' wheel
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
+	@touch $@
+
+system-packages: $(STAMPS)/system-packages
+
+$(STAMPS)/system-packages: scripts/system-packages.sh
+	@mkdir -p $(STAMPS)
+	bash scripts/system-packages.sh
+	@touch $@
+
+# The model is retrained only when config, domain or training data changed (their hash).
+model: setup
+	@$(PY) -m bot.training --ensure
+
+run: setup model
+	$(VENV)/bin/receptionist run
+
+test: setup system-packages
+	@export RECEPTIONIST_TEST_PG_URL="$$(bash scripts/postgres.sh)" && \
+	  $(VENV)/bin/ruff check . && \
+	  $(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(PY) -m bench.resolve_bench
+
+clean:
+	rm -rf $(STAMPS) var models/*.tar.gz results
