@@ -8,8 +8,6 @@ SHELL := /bin/bash
 VENV      := .venv
 PY        := $(VENV)/bin/python
 STAMPS    := .stamps
-PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | sort -V | tail -n 1)
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null | sort)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup run test test-fast lint bench model system-packages clean
@@ -23,9 +21,8 @@ help:
 setup: $(STAMPS)/venv
 
 $(STAMPS)/venv: requirements.lock pyproject.toml
-	@test -n "$(PYTHON310)" || { echo "Python 3.10 is required (python3.10 on PATH, or pyenv install 3.10)"; exit 1; }
 	@mkdir -p $(STAMPS)
-	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	@test -x $(PY) || "$$(bash scripts/find-python310.sh)" -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade 'pip<26' 'setuptools<70.4' wheel
 	$(PY) -m pip install -q -r requirements.lock
 	$(PY) -m pip install -q --no-deps -e .
