@@ -12,6 +12,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_ORG = Path(__file__).resolve().parent / "org" / "demo.yml"
+DEMO_FAQ = Path(__file__).resolve().parent / "org" / "demo_faq.yml"
 
 
 def _env(name: str, default: str = "") -> str:
@@ -50,6 +51,8 @@ class Settings:
     """SQLAlchemy URL; empty means SQLite at var/receptionist.db."""
     org_file: Path | None = None
     """An organisation file imported at start (RECEPTIONIST_ORG)."""
+    faq_file: Path = DEMO_FAQ
+    """The organisation's FAQ (RECEPTIONIST_FAQ); docs/faq.md."""
     api_token: str = ""
     test_clock: bool = False
     rasa_port: int = 5005
@@ -69,6 +72,7 @@ def load_settings() -> Settings:
         var_dir=var_dir,
         database_url=_env("RECEPTIONIST_DB"),
         org_file=Path(org) if org else None,
+        faq_file=Path(_env("RECEPTIONIST_FAQ") or DEMO_FAQ),
         api_token=_env("RECEPTIONIST_API_TOKEN"),
         test_clock=_env_flag("RECEPTIONIST_TEST_CLOCK"),
         rasa_port=_env_int("RECEPTIONIST_RASA_PORT", 5005),

@@ -1,0 +1,206 @@
+"""Everything the receptionist says to callers and visitors, in Chinese and English.
+
+One table, so wording is reviewed in one place and both languages always exist (a test checks
+that every key has both and that both take the same parameters). Text built here goes through
+`bot.privacy.scrub_for_caller` before it leaves the receptionist.
+"""
+
+from __future__ import annotations
+
+import string
+
+PHRASES: dict[str, dict[str, str]] = {
+    # greetings (the seeds: "您好，××酒店" for outside calls, "Operator，您好，总机" for inside calls)
+    "greet_external": {
+        "zh": "您好，{org}，请问有什么可以帮您？",
+        "en": "{daypart}, {org}. How may I help you?",
+    },
+    "greet_internal": {"zh": "您好，总机。请问您找哪位？", "en": "Operator, {daypart_lower}. Who would you like?"},
+    "greet_kiosk": {
+        "zh": "您好，欢迎来到{org}。请问您找哪位，或者有什么可以帮您？",
+        "en": "{daypart}, welcome to {org}. Who are you here to see, or how can I help?",
+    },
+    "greet_closed": {
+        "zh": "您好，{org}。现在是下班时间，我们的上班时间是{hours}。如有急事，我可以为您转接值班电话；"
+              "也可以为您留言，上班后转告。请问有什么可以帮您？",
+        "en": "{daypart}, {org}. The office is closed now; our hours are {hours}. If it is urgent I can put you "
+              "through to the duty line, or I can take a message for the morning. How may I help you?",
+    },
+    "how_can_i_help": {"zh": "请问有什么可以帮您？", "en": "How may I help you?"},
+    "anything_else": {"zh": "请问还有什么可以帮您？", "en": "Is there anything else I can do for you?"},
+    "ask_whom": {"zh": "请问您找哪位，或者哪个部门？", "en": "Who would you like to speak to, or which department?"},
+    "ask_matter": {
+        "zh": "没关系。请问您是为什么事情来电？我帮您找合适的同事。",
+        "en": "That's all right. What is it about? I'll find the right person for you.",
+    },
+    "not_found": {
+        "zh": "抱歉，我没有找到“{text}”。请再说一下您要找的人的姓名或部门。",
+        "en": "Sorry, I couldn't find \"{text}\". Could you tell me the name or the department again?",
+    },
+    "not_understood": {
+        "zh": "抱歉，我没有听清楚。请问您找哪位，或者有什么事情？",
+        "en": "Sorry, I didn't catch that. Who would you like, or what is it about?",
+    },
+    "silence": {"zh": "您好，请问您还在吗？请问有什么可以帮您？", "en": "Hello, are you still there? How may I help you?"},
+    # finding whom the caller wants
+    "ambiguous": {"zh": "我们这里有{count}位{name}：{options}。请问您找哪一位？",
+                  "en": "We have {count} people called {name}: {options}. Which one would you like?"},
+    "ambiguous_option": {"zh": "一位在{department}", "en": "one in {department}"},
+    "ambiguous_mixed": {"zh": "有几个可能：{options}。请问您找哪一个？",
+                        "en": "There are a few possibilities: {options}. Which one do you mean?"},
+    "confirm_target": {"zh": "请问您是找{department}的{name}吗？", "en": "Do you mean {name} in {department}?"},
+    "confirm_department": {"zh": "请问您是找{name}吗？", "en": "Do you mean {name}?"},
+    # screening and identity
+    "ask_name": {"zh": "请问您贵姓？怎么称呼您？", "en": "May I have your name, please?"},
+    "ask_company": {"zh": "请问您是哪家单位的？", "en": "Which company are you calling from?"},
+    "ask_purpose": {"zh": "请问您找{name}是什么事情？", "en": "May I ask what it is regarding?"},
+    "ask_appointment": {"zh": "请问您和{name}有预约吗？", "en": "Do you have an appointment with {name}?"},
+    "ask_again_name": {"zh": "不好意思，没听清您的姓名，请再说一遍。", "en": "Sorry, I didn't get your name. Could you say it again?"},
+    # transfers
+    "connecting": {"zh": "好的，请稍等，正在为您转接{name}。", "en": "Certainly, one moment please. I'm putting you through to {name}."},
+    "connecting_announced": {
+        "zh": "好的，请稍等，我先为您联系{name}。",
+        "en": "One moment please, I'll let {name} know you are calling.",
+    },
+    "connecting_assistant": {
+        "zh": "请稍等，我先为您转到{name}的办公室。",
+        "en": "One moment please, I'll put you through to {name}'s office.",
+    },
+    "connecting_location": {
+        "zh": "{name}现在可能不在办公室，我先帮您转到他可能在的地方看看，请稍等。",
+        "en": "{name} may be away from the desk; let me try where they are now. One moment please.",
+    },
+    "connecting_duty": {
+        "zh": "好的，请稍等，正在为您转接值班电话。",
+        "en": "Certainly, one moment please. I'm putting you through to the duty line.",
+    },
+    "connecting_duty_manager": {
+        "zh": "值班电话暂时无人接听，我再为您联系值班经理，请稍等。",
+        "en": "The duty line isn't answering; I'll try the duty manager for you. One moment please.",
+    },
+    "connecting_operator": {
+        "zh": "好的，请稍等，正在为您转接人工服务。",
+        "en": "Certainly, one moment please. I'm putting you through to the operator.",
+    },
+    "offer_mobile": {
+        "zh": "{name}的办公室电话没有人接听。需要我帮您转接到{name}的手机上吗？",
+        "en": "There's no answer from {name}'s office. Shall I try to reach {name} on the mobile for you?",
+    },
+    "connecting_mobile": {
+        "zh": "好的，请稍等，正在为您接通。",
+        "en": "Certainly, one moment please while I connect you.",
+    },
+    "busy": {"zh": "{name}的电话正在通话中。", "en": "{name}'s line is busy at the moment."},
+    "busy_urgent": {
+        "zh": "{name}的电话正在通话中。您的事情很急，需要我请总机插话通知{name}吗？",
+        "en": "{name}'s line is busy. Since it's urgent, shall I ask the operator to interrupt and let {name} know?",
+    },
+    "no_answer": {"zh": "{name}的电话没有人接听。", "en": "There's no answer from {name}."},
+    "unavailable": {"zh": "{name}暂时无法接听您的电话。", "en": "{name} isn't able to take your call right now."},
+    "failed": {"zh": "抱歉，电话没有接通。", "en": "Sorry, the call didn't go through."},
+    "on_leave": {"zh": "{name}这几天休假，不在公司。", "en": "{name} is on leave at the moment."},
+    "in_meeting": {"zh": "{name}正在开会。", "en": "{name} is in a meeting."},
+    "away": {"zh": "{name}暂时不在座位上。", "en": "{name} is away from the desk."},
+    "offer_message": {
+        "zh": "需要我帮您留言，请{name}回电吗？",
+        "en": "Would you like to leave a message so that {name} can call you back?",
+    },
+    "offer_department": {
+        "zh": "您也可以找{department}的其他同事。需要为您转接{department}吗？",
+        "en": "A colleague in {department} may be able to help. Shall I put you through to {department}?",
+    },
+    "call_back_later": {"zh": "好的，您可以稍后再打过来。", "en": "All right, you're welcome to call back later."},
+    "closed_offer": {
+        "zh": "现在是下班时间。请问事情紧急吗？如果紧急，我可以为您转接值班电话；不急的话我可以帮您留言，上班后转告{name}。",
+        "en": "The office is closed now. Is it urgent? If so I can put you through to the duty line; otherwise I "
+              "can take a message for {name} for the morning.",
+    },
+    # salespeople
+    "sales_decline": {
+        "zh": "不好意思，{name}不直接接听推销或业务推广电话。您可以把资料和联系方式留给我们，由相关部门转交。",
+        "en": "I'm sorry, {name} doesn't take sales calls directly. You're welcome to leave your details and "
+              "we'll pass them on to the right department.",
+    },
+    # privacy
+    "no_disclosure": {
+        "zh": "不好意思，按照公司规定，我们不能提供员工的手机号码或其他联系方式。我可以帮您转接，或者帮您留言请他回电。",
+        "en": "I'm sorry, I can't give out our staff's mobile numbers or other contact details. I can put you "
+              "through, or take a message and ask them to call you back.",
+    },
+    # messages
+    "ask_message_name": {"zh": "好的，请问您怎么称呼？", "en": "Certainly. May I have your name?"},
+    "ask_callback": {"zh": "请问您的回电号码是多少？", "en": "What number should they call you back on?"},
+    "ask_callback_again": {
+        "zh": "抱歉，这个号码好像不完整，请再说一遍您的回电号码。",
+        "en": "Sorry, that number doesn't seem complete. Could you say your callback number again?",
+    },
+    "ask_message_text": {"zh": "请问您要给{name}留什么话？", "en": "What message would you like to leave for {name}?"},
+    "readback": {
+        "zh": "我复述一下：给{name}的留言，来电人{caller}，回电号码{number}，内容：{text}{urgent}。对吗？",
+        "en": "Let me read that back: a message for {name} from {caller}, callback number {number}: {text}{urgent}. "
+              "Is that right?",
+    },
+    "readback_urgent": {"zh": "（紧急）", "en": " (urgent)"},
+    "readback_fix": {
+        "zh": "不好意思，我们重新记一下。请问您的回电号码是多少？",
+        "en": "Sorry about that, let's take it again. What is your callback number?",
+    },
+    "message_saved": {
+        "zh": "好的，留言已经记下，我们会尽快转告{name}。",
+        "en": "Thank you, I've taken your message and will make sure {name} gets it.",
+    },
+    "message_failed": {
+        "zh": "抱歉，留言没有保存成功，我为您转接人工服务。",
+        "en": "I'm sorry, I couldn't save the message; let me put you through to the operator.",
+    },
+    # inquiries
+    "faq_unknown": {
+        "zh": "这个问题我需要请同事为您解答。需要为您转接人工服务，还是帮您留言？",
+        "en": "I'll need a colleague to answer that. Shall I put you through to the operator, or take a message?",
+    },
+    # operator and complaints
+    "complaint": {
+        "zh": "非常抱歉给您带来不好的体验。我马上为您转接人工服务。",
+        "en": "I'm very sorry about that. Let me put you through to a member of staff right away.",
+    },
+    "too_many_misunderstood": {
+        "zh": "抱歉，我没能听明白。我为您转接人工服务，请稍等。",
+        "en": "I'm sorry I couldn't follow. Let me put you through to the operator; one moment please.",
+    },
+    "system_problem": {
+        "zh": "抱歉，系统暂时出现问题，正在为您转接人工服务，请稍等。",
+        "en": "I'm sorry, something went wrong on our side. I'm putting you through to the operator; one moment please.",
+    },
+    # language
+    "switched_language": {"zh": "好的，我们说中文。请问有什么可以帮您？", "en": "Of course, let's speak English. How may I help you?"},
+    # kiosk visitors
+    "visitor_registered": {
+        "zh": "好的，已为您登记，我已经通知{name}。请您先坐一下，稍等片刻。",
+        "en": "Thank you, you're signed in and I've let {name} know you're here. Please take a seat; "
+              "someone will be with you shortly.",
+    },
+    "visitor_host_away": {
+        "zh": "{name}现在不在。我已经为您登记；需要给{name}留言吗？",
+        "en": "{name} isn't available right now. I've signed you in; would you like to leave a message for {name}?",
+    },
+    # closing
+    "ask_satisfaction": {
+        "zh": "请问您对本次服务满意吗？请用一到五分评价，五分是非常满意。",
+        "en": "Before you go, how satisfied were you with this call, on a scale of one to five?",
+    },
+    "goodbye": {"zh": "谢谢您的来电，再见。", "en": "Thank you for calling. Goodbye."},
+    "goodbye_kiosk": {"zh": "谢谢您的光临，再见。", "en": "Thank you for visiting. Goodbye."},
+    "thanks_for_rating": {"zh": "谢谢您的评价。", "en": "Thank you for your feedback."},
+}
+
+DAYPARTS = {"morning": "Good morning", "afternoon": "Good afternoon", "evening": "Good evening"}
+
+
+def say(key: str, language: str, **params: object) -> str:
+    """The phrase `key` in `language` ("zh" or "en"), with its parameters filled in."""
+    texts = PHRASES[key]
+    return texts.get(language, texts["zh"]).format(**params)
+
+
+def parameters(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
