@@ -53,7 +53,7 @@ PHRASES: dict[str, dict[str, str]] = {
     # screening and identity
     "ask_name": {"zh": "请问您贵姓？怎么称呼您？", "en": "May I have your name, please?"},
     "ask_company": {"zh": "请问您是哪家单位的？", "en": "Which company are you calling from?"},
-    "ask_purpose": {"zh": "请问您找{name}是什么事情？", "en": "May I ask what it is regarding?"},
+    "ask_purpose": {"zh": "请问您找{name}是什么事情？", "en": "May I ask what you would like to speak to {name} about?"},
     "ask_appointment": {"zh": "请问您和{name}有预约吗？", "en": "Do you have an appointment with {name}?"},
     "ask_again_name": {"zh": "不好意思，没听清您的姓名，请再说一遍。", "en": "Sorry, I didn't get your name. Could you say it again?"},
     # transfers
