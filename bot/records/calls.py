@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.db.tables import CallRow, TurnRow, utcnow
+from bot.db.tables import CallRow, TurnRow
+from bot.records.common import aware, clip
 
 MAX_TURN_TEXT = 10_000
 """What is said is untrusted input: a turn longer than this is cut (and marked with an ellipsis)."""
@@ -126,8 +127,8 @@ def add_turn(session: Session, conversation: str, who: Speaker | str, text: str,
     if confidence is not None and not 0.0 <= confidence <= 1.0:
         raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
     row = _find(session, conversation) or _new_call(session, conversation, Channel.PHONE, at=at)
-    turn = TurnRow(who=speaker.value, text=_clip(text or "", MAX_TURN_TEXT), intent=_clip_opt(intent, 64),
-                   confidence=confidence, at=_aware(at))
+    turn = TurnRow(who=speaker.value, text=clip(text or "", MAX_TURN_TEXT), intent=_clip_opt(intent, 64),
+                   confidence=confidence, at=aware(at))
     row.turns.append(turn)
     session.flush()
     return _turn(turn)
@@ -141,7 +142,7 @@ def end_call(session: Session, conversation: str, outcome: Outcome | str, transf
     row = _find(session, conversation) or _new_call(session, conversation, Channel.PHONE, at=at)
     row.outcome = result.value
     row.transferred_to = _clip_opt(transferred_to, 64)
-    row.ended_at = _aware(at)
+    row.ended_at = aware(at)
     session.flush()
     return _record(row)
 
@@ -180,7 +181,7 @@ def list_calls(session: Session, limit: int = 100, since: dt.datetime | None = N
     """Calls newest first. `caller` matches part of the caller id or name; `text` part of anything said."""
     query = select(CallRow).options(selectinload(CallRow.turns))
     if since is not None:
-        query = query.where(CallRow.started_at >= _aware(since))
+        query = query.where(CallRow.started_at >= aware(since))
     if outcome is not None:
         query = query.where(CallRow.outcome == Outcome(outcome).value)
     if caller:
@@ -217,7 +218,7 @@ def _new_call(session: Session, conversation: str, channel: Channel | str, calle
     row = CallRow(
         conversation=conversation, channel=Channel(channel).value, caller_id=_clip_opt(caller_id, MAX_CALLER_ID),
         caller_name=_clip_opt(caller_name, MAX_CALLER_NAME), internal=bool(internal),
-        language=_clip_opt(language, 8), started_at=_aware(at),
+        language=_clip_opt(language, 8), started_at=aware(at),
     )
     session.add(row)
     session.flush()
@@ -238,23 +239,13 @@ def _turn(row: TurnRow) -> Turn:
     return Turn(who=Speaker(row.who), text=row.text, time=row.at, intent=row.intent, confidence=row.confidence)
 
 
-def _aware(moment: dt.datetime | None) -> dt.datetime:
-    if moment is None:
-        return utcnow()
-    if moment.tzinfo is None:
-        raise ValueError("times must carry a time zone")
-    return moment.astimezone(dt.timezone.utc)
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _clip_opt(text: str | None, limit: int) -> str | None:
     if text is None:
         return None
     text = " ".join(str(text).split())
-    return _clip(text, limit) if text else None
+    return clip(text, limit) if text else None
 
 
 def _contains(fragment: str) -> str:

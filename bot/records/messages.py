@@ -19,17 +19,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from bot.db.tables import MessageRow, utcnow
 from bot.org.model import Directory, Policy
+from bot.records.common import aware, clip, transition
 
 MAX_TEXT = 4_000
 MAX_RECIPIENT = 64
@@ -127,7 +127,7 @@ def take_message(session: Session, recipient: str, text: str, caller_name: str,
         callback_number=normalize_callback_number(callback_number),
         urgent=bool(urgent),
         conversation=_optional(conversation, "conversation id", 128),
-        created_at=_aware(at),
+        created_at=aware(at),
         status=MessageStatus.NEW.value,
         send_count=0,
     )
@@ -159,11 +159,11 @@ def normalize_callback_number(number: str | None) -> str | None:
 
 def mark_notified(session: Session, message_id: int, at: dt.datetime | None = None) -> MessageRecord:
     """Record that the message was e-mailed: new → notified, or one more send of a notified one."""
-    when = _aware(at)
-    first = _transition(session, message_id, [MessageStatus.NEW], status=MessageStatus.NOTIFIED.value,
+    when = aware(at)
+    first = transition(session, MessageRow, message_id, [MessageStatus.NEW], status=MessageStatus.NOTIFIED.value,
                         notified_at=when, last_sent_at=when, send_count=MessageRow.send_count + 1, last_error=None)
     if not first:
-        again = _transition(session, message_id, [MessageStatus.NOTIFIED], last_sent_at=when,
+        again = transition(session, MessageRow, message_id, [MessageStatus.NOTIFIED], last_sent_at=when,
                             send_count=MessageRow.send_count + 1, last_error=None)
         if not again:
             current = _existing(session, message_id)
@@ -173,8 +173,8 @@ def mark_notified(session: Session, message_id: int, at: dt.datetime | None = No
 
 def acknowledge(session: Session, message_id: int, at: dt.datetime | None = None) -> MessageRecord:
     """Someone has the message: new or notified → acknowledged (again: no change)."""
-    if not _transition(session, message_id, [MessageStatus.NEW, MessageStatus.NOTIFIED],
-                       status=MessageStatus.ACKNOWLEDGED.value, acknowledged_at=_aware(at)):
+    if not transition(session, MessageRow, message_id, [MessageStatus.NEW, MessageStatus.NOTIFIED],
+                       status=MessageStatus.ACKNOWLEDGED.value, acknowledged_at=aware(at)):
         current = _existing(session, message_id)
         if current.status is MessageStatus.CLOSED:
             raise ValueError(f"message {message_id} is closed: it cannot be acknowledged any more")
@@ -184,20 +184,20 @@ def acknowledge(session: Session, message_id: int, at: dt.datetime | None = None
 def close(session: Session, message_id: int, at: dt.datetime | None = None) -> MessageRecord:
     """The message needs nothing more, from any state (closing again: no change)."""
     open_states = [MessageStatus.NEW, MessageStatus.NOTIFIED, MessageStatus.ACKNOWLEDGED]
-    if not _transition(session, message_id, open_states, status=MessageStatus.CLOSED.value, closed_at=_aware(at)):
+    if not transition(session, MessageRow, message_id, open_states, status=MessageStatus.CLOSED.value, closed_at=aware(at)):
         _existing(session, message_id)
     return get_message(session, message_id)  # type: ignore[return-value]
 
 
 def record_failure(session: Session, message_id: int, error: str) -> bool:
     """Note why a delivery failed; the status stays as it was so the next sweep retries."""
-    return _transition(session, message_id, [MessageStatus.NEW, MessageStatus.NOTIFIED],
-                       last_error=_clip(error, MAX_ERROR))
+    return transition(session, MessageRow, message_id, [MessageStatus.NEW, MessageStatus.NOTIFIED],
+                       last_error=clip(error, MAX_ERROR))
 
 
 def mark_flagged(session: Session, message_id: int, at: dt.datetime | None = None) -> bool:
     """Record that the operator was told nobody acknowledged the message (only while notified)."""
-    return _transition(session, message_id, [MessageStatus.NOTIFIED], flagged_at=_aware(at))
+    return transition(session, MessageRow, message_id, [MessageStatus.NOTIFIED], flagged_at=aware(at))
 
 
 # ---------------------------------------------------------------------------------- reading
@@ -235,7 +235,7 @@ def awaiting_acknowledgement(session: Session) -> list[MessageRecord]:
 
 def overdue_messages(session: Session, directory: Directory, now: dt.datetime | None = None) -> list[MessageRecord]:
     """Notified messages nobody acknowledged within the policy's time since they were last e-mailed."""
-    moment = _aware(now)
+    moment = aware(now)
     return [m for m in awaiting_acknowledgement(session) if m.is_overdue(directory.policy, moment)]
 
 
@@ -246,16 +246,6 @@ def _fresh(session: Session, query: Select) -> list[MessageRow]:
     """Rows as the database has them now (changes are conditional UPDATEs, so cached rows may be stale)."""
     return list(session.execute(query.execution_options(populate_existing=True)).scalars())
 
-
-def _transition(session: Session, message_id: int, from_states: Iterable[MessageStatus], **values: Any) -> bool:
-    """Apply `values` if the message is in one of `from_states`; False when it is not (or is missing)."""
-    statement = (
-        update(MessageRow)
-        .where(MessageRow.id == message_id, MessageRow.status.in_([s.value for s in from_states]))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return session.execute(statement).rowcount == 1
 
 
 def _existing(session: Session, message_id: int) -> MessageRecord:
@@ -295,16 +285,6 @@ def _optional(value: str | None, what: str, limit: int, keep_lines: bool = False
     return cleaned or None
 
 
-def _aware(moment: dt.datetime | None) -> dt.datetime:
-    if moment is None:
-        return utcnow()
-    if moment.tzinfo is None:
-        raise ValueError("times must carry a time zone")
-    return moment.astimezone(dt.timezone.utc)
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _iso(moment: dt.datetime | None) -> str | None:

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.tables import VisitRow, utcnow
+from bot.db.tables import VisitRow
+from bot.records.common import aware, one_line, transition
 
 MAX_NAME = 200
 MAX_COMPANY = 200
@@ -78,13 +79,13 @@ def register_visit(session: Session, name: str, company: str | None = None, purp
                    host: str | None = None, appointment: bool = False, contact: str | None = None,
                    conversation: str | None = None, at: dt.datetime | None = None) -> VisitRecord:
     """Write a visitor into the book; they wait until the host comes (status `waiting`)."""
-    visitor = _text(name, "visitor's name", MAX_NAME)
+    visitor = one_line(name, "visitor's name", MAX_NAME)
     if not visitor:
         raise ValueError("a visit needs the visitor's name")
     row = VisitRow(
-        name=visitor, company=_text(company, "company", MAX_COMPANY), purpose=_text(purpose, "purpose", MAX_PURPOSE),
-        host=_text(host, "host", MAX_HOST), appointment=bool(appointment), contact=_text(contact, "contact", MAX_CONTACT),
-        conversation=_text(conversation, "conversation id", 128), arrived_at=_aware(at),
+        name=visitor, company=one_line(company, "company", MAX_COMPANY), purpose=one_line(purpose, "purpose", MAX_PURPOSE),
+        host=one_line(host, "host", MAX_HOST), appointment=bool(appointment), contact=one_line(contact, "contact", MAX_CONTACT),
+        conversation=one_line(conversation, "conversation id", 128), arrived_at=aware(at),
         status=VisitStatus.WAITING.value,
     )
     session.add(row)
@@ -94,7 +95,7 @@ def register_visit(session: Session, name: str, company: str | None = None, purp
 
 def admit(session: Session, visit_id: int) -> VisitRecord:
     """The host met the visitor (waiting → in; again: no change)."""
-    if not _transition(session, visit_id, [VisitStatus.WAITING], status=VisitStatus.IN.value):
+    if not transition(session, VisitRow, visit_id, [VisitStatus.WAITING], status=VisitStatus.IN.value):
         current = _existing(session, visit_id)
         if current.status is VisitStatus.LEFT:
             raise ValueError(f"visit {visit_id} has already checked out")
@@ -103,8 +104,8 @@ def admit(session: Session, visit_id: int) -> VisitRecord:
 
 def check_out(session: Session, visit_id: int, at: dt.datetime | None = None) -> VisitRecord:
     """The visitor left (from waiting or in; checking out again: no change)."""
-    _transition(session, visit_id, [VisitStatus.WAITING, VisitStatus.IN], status=VisitStatus.LEFT.value,
-                left_at=_aware(at))
+    transition(session, VisitRow, visit_id, [VisitStatus.WAITING, VisitStatus.IN], status=VisitStatus.LEFT.value,
+                left_at=aware(at))
     return _existing(session, visit_id)
 
 
@@ -131,15 +132,6 @@ def list_visits(session: Session, day: dt.date | None = None, status: VisitStatu
 # ---------------------------------------------------------------------------------- helpers
 
 
-def _transition(session: Session, visit_id: int, from_states: list[VisitStatus], **values: Any) -> bool:
-    statement = (
-        update(VisitRow)
-        .where(VisitRow.id == visit_id, VisitRow.status.in_([s.value for s in from_states]))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return session.execute(statement).rowcount == 1
-
 
 def _existing(session: Session, visit_id: int) -> VisitRecord:
     record = get_visit(session, visit_id)
@@ -155,19 +147,3 @@ def _record(row: VisitRow) -> VisitRecord:
         conversation=row.conversation,
     )
 
-
-def _text(value: str | None, what: str, limit: int) -> str | None:
-    if value is None:
-        return None
-    cleaned = " ".join(str(value).split())
-    if len(cleaned) > limit:
-        raise ValueError(f"the {what} is too long ({len(cleaned)} characters, at most {limit})")
-    return cleaned or None
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime:
-    if moment is None:
-        return utcnow()
-    if moment.tzinfo is None:
-        raise ValueError("times must carry a time zone")
-    return moment.astimezone(dt.timezone.utc)
