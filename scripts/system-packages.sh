@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The Debian packages the tests use: PostgreSQL (a real database), espeak-ng (speech), sox.
+# The Debian packages the tests use: PostgreSQL (a real database), espeak-ng (speech), sox, Chromium
+# and CJK fonts (browser tests and screenshots), kamailio, baresip and SIPp (real SIP peers).
 # Installs only what is missing; needs root (CI and the development machines run as root).
 set -euo pipefail
-packages=(postgresql espeak-ng libespeak-ng1 sox)
+packages=(postgresql espeak-ng libespeak-ng1 sox chromium fonts-noto-cjk kamailio baresip sip-tester)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
