@@ -42,16 +42,30 @@ model: setup
 run: setup model
 	$(VENV)/bin/receptionist run
 
+# The dialogue model first (trained only if its inputs changed), then: the NLU on the held-out
+# sets (evaluating the NLU part of that very model, no retraining), the training data, the
+# end-to-end test stories (every turn's intent and entities, and the action Rasa runs: one wrong
+# prediction fails), lint, and the Python tests (some start the real Rasa servers on that model).
+MODEL = $$($(PY) -c 'from bot.training import current_model; print(current_model() or "")')
+
 test: setup system-packages
 	@export RECEPTIONIST_TEST_PG_URL="$$(bash scripts/postgres.sh)" && \
+	  $(PY) -m bot.training --ensure && \
+	  model="$(MODEL)" && test -n "$$model" && \
+	  $(PY) scripts/nlu_eval.py --model "$$model" && \
+	  $(VENV)/bin/rasa data validate --data data --domain domain.yml --config config.yml && \
+	  $(VENV)/bin/rasa test core --e2e --stories tests/stories --model "$$model" \
+	    --fail-on-prediction-errors --out results/core && \
 	  $(VENV)/bin/ruff check . && \
 	  $(PY) -m pytest -q
 
 lint: setup
 	$(VENV)/bin/ruff check .
 
-bench: setup
+bench: setup model
 	$(PY) -m bench.resolve_bench
+	$(PY) -m bench.dialogue_bench
+	$(PY) -m bench.console_bench
 
 clean:
 	rm -rf $(STAMPS) var models/*.tar.gz results

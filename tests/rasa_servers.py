@@ -1,0 +1,174 @@
+"""Start the real action server and Rasa server (subprocesses on free ports) and talk to them over HTTP.
+
+Used by tests/test_rasa_server.py and bench/dialogue_bench.py. The servers run the trained model
+(`bot.training.current_model()`), on a database of their own holding the demo organisation, with
+RECEPTIONIST_TEST_CLOCK=1 so a conversation's first message may say what time it is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.config import DEMO_ORG, PROJECT_ROOT
+from bot.db.engine import open_database
+from bot.org.orgfile import parse_org_file
+from bot.org.store import replace_directory
+
+BIN = Path(sys.executable).parent
+START_TIMEOUT_S = 240.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def import_demo_org(db_url: str) -> None:
+    database = open_database(db_url)
+    try:
+        with database.session() as session:
+            replace_directory(session, parse_org_file(DEMO_ORG))
+    finally:
+        database.close()
+
+
+def http_json(method: str, url: str, body: Any = None, timeout_s: float = 60.0) -> tuple[int, Any]:
+    """(status, decoded JSON body or text) of one request."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as answer:
+            status, raw = answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw.decode() or "null")
+    except ValueError:
+        return status, raw.decode(errors="replace")
+
+
+@dataclass
+class Servers:
+    workdir: Path
+    model: Path
+    db_url: str
+    token: str = "test-token"
+    rasa_port: int = field(default_factory=free_port)
+    action_port: int = field(default_factory=free_port)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
+
+    def env(self) -> dict[str, str]:
+        return dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), RECEPTIONIST_DB=self.db_url,
+                    RECEPTIONIST_TEST_CLOCK="1", RECEPTIONIST_ACTION_URL=f"{self.action_url}/webhook",
+                    RECEPTIONIST_API_TOKEN=self.token, RECEPTIONIST_VAR=str(self.workdir / "var"),
+                    SQLALCHEMY_SILENCE_UBER_WARNING="1", TF_CPP_MIN_LOG_LEVEL="2")
+
+    # ------------------------------------------------------------------ processes
+
+    def start(self) -> Servers:
+        import_demo_org(self.db_url)
+        self.start_actions(wait=False)
+        self._spawn("rasa", [str(BIN / "rasa"), "run", "--model", str(self.model), "--port", str(self.rasa_port),
+                             "--enable-api", "--auth-token", self.token, "--endpoints", "endpoints.yml",
+                             "--credentials", "credentials.yml"])
+        self._wait("actions", f"{self.action_url}/health")
+        self._wait("rasa", f"{self.rasa_url}/")
+        return self
+
+    def start_actions(self, wait: bool = True) -> None:
+        self._spawn("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+                                "--port", str(self.action_port)])
+        if wait:
+            self._wait("actions", f"{self.action_url}/health")
+
+    def stop_actions(self) -> None:
+        self._stop("actions")
+
+    def stop(self) -> None:
+        for name in list(self.processes):
+            self._stop(name)
+
+    def log(self, name: str) -> str:
+        path = self.workdir / f"{name}.log"
+        return path.read_text(errors="replace") if path.is_file() else ""
+
+    def _spawn(self, name: str, command: list[str]) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with open(self.workdir / f"{name}.log", "ab") as log:
+            self.processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=self.env(), stdout=log,
+                                                    stderr=subprocess.STDOUT, start_new_session=True)
+
+    def _wait(self, name: str, url: str) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            process = self.processes[name]
+            if process.poll() is not None:
+                raise RuntimeError(f"the {name} server stopped (exit {process.returncode}):\n{self.log(name)[-3000:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError(f"the {name} server did not start within {START_TIMEOUT_S:.0f} s:\n{self.log(name)[-3000:]}")
+
+    def _stop(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+    # ------------------------------------------------------------------ talking to them (contract section 3)
+
+    def say(self, sender: str, message: str, metadata: dict[str, Any] | None = None,
+            timeout_s: float = 60.0) -> tuple[int, Any]:
+        body: dict[str, Any] = {"sender": sender, "message": message}
+        if metadata is not None:
+            body["metadata"] = metadata
+        return http_json("POST", f"{self.rasa_url}/webhooks/rest/webhook", body, timeout_s)
+
+    def report(self, sender: str, result: str, timeout_s: float = 60.0) -> tuple[int, Any]:
+        """The phone system's transfer result (trigger_intent, with the API token)."""
+        url = f"{self.rasa_url}/conversations/{sender}/trigger_intent?output_channel=latest&token={self.token}"
+        return http_json("POST", url, {"name": "transfer_result", "entities": {"result": result}}, timeout_s)
+
+    def call_record(self, sender: str) -> dict[str, Any]:
+        """`receptionist calls show SENDER --json`, as staff would run it."""
+        answer = subprocess.run([str(BIN / "receptionist"), "calls", "show", sender, "--json"], cwd=PROJECT_ROOT,
+                                env=self.env(), capture_output=True, text=True, timeout=60)
+        if answer.returncode != 0:
+            raise RuntimeError(f"calls show {sender} failed: {answer.stderr}")
+        shown = json.loads(answer.stdout)
+        return shown[0] if isinstance(shown, list) else shown
+
+
+def texts(messages: list[dict[str, Any]]) -> list[str]:
+    return [m["text"] for m in messages if "text" in m]
+
+
+def customs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m["custom"] for m in messages if "custom" in m]
