@@ -22,8 +22,10 @@ def _groups() -> list[Register]:
     from bot.org import cli as org_cli
     from bot.records import cli as records_cli
     from bot.rules import cli as rules_cli
+    from bot.web import cli as web_cli
 
-    return [launcher.register, org_cli.register, directory_cli.register, rules_cli.register, records_cli.register]
+    return [launcher.register, org_cli.register, directory_cli.register, rules_cli.register, records_cli.register,
+            web_cli.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

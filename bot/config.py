@@ -57,6 +57,12 @@ class Settings:
     test_clock: bool = False
     rasa_port: int = 5005
     action_port: int = 5055
+    console_host: str = "127.0.0.1"
+    console_port: int = 5080
+    console_secure_cookies: bool | None = None
+    """Mark console cookies Secure: on, off, or unset for "when the request came over https"."""
+    recordings_dir: Path | None = None
+    """Where call recordings live (default var/recordings); the console serves nothing outside it."""
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     @property
@@ -77,6 +83,11 @@ def load_settings() -> Settings:
         test_clock=_env_flag("RECEPTIONIST_TEST_CLOCK"),
         rasa_port=_env_int("RECEPTIONIST_RASA_PORT", 5005),
         action_port=_env_int("RECEPTIONIST_ACTION_PORT", 5055),
+        console_host=_env("RECEPTIONIST_CONSOLE_HOST", "127.0.0.1"),
+        console_port=_env_int("RECEPTIONIST_CONSOLE_PORT", 5080),
+        console_secure_cookies=_env_flag("RECEPTIONIST_CONSOLE_SECURE_COOKIES")
+        if _env("RECEPTIONIST_CONSOLE_SECURE_COOKIES") else None,
+        recordings_dir=Path(_env("RECEPTIONIST_RECORDINGS")) if _env("RECEPTIONIST_RECORDINGS") else None,
         smtp=SmtpSettings(
             host=_env("RECEPTIONIST_SMTP_HOST", "localhost"),
             port=_env_int("RECEPTIONIST_SMTP_PORT", 25),

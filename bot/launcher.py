@@ -9,6 +9,7 @@ one part stops, the others are stopped too and the exit code says so.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import secrets
 import signal
@@ -28,6 +29,7 @@ from bot.org.cli import describe
 from bot.org.orgfile import parse_org_file
 from bot.org.store import NoOrganization, replace_directory
 from bot.training import current_model, has_training_data
+from bot.web.settings import ConsoleSettings, console_settings
 
 BIN = Path(sys.executable).parent
 
@@ -120,6 +122,16 @@ def _sweep_thread(context: Context, stop: threading.Event) -> threading.Thread:
     return thread
 
 
+def _console_thread(context: Context) -> ConsoleSettings:
+    """The staff console, on its own event loop in a daemon thread (it ends with the process)."""
+    from bot.web.app import serve
+
+    settings = console_settings(context.settings)
+    threading.Thread(target=lambda: asyncio.run(serve(context, settings=settings)), name="console",
+                     daemon=True).start()
+    return settings
+
+
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     context = open_context(settings)
@@ -128,10 +140,13 @@ def _run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     _sweep_thread(context, stop)
     print(f"message delivery: SMTP {settings.smtp.host}:{settings.smtp.port}, checked every 60 s")
+    console = _console_thread(context)
+    console_url = f"http://{console.host}:{console.port}/"
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT),
                RECEPTIONIST_ACTION_URL=f"http://localhost:{settings.action_port}/webhook")
     parts = [] if args.no_dialogue else _dialogue_parts(settings, env)
-    _wait_healthy(parts)
+    _wait_healthy([*parts, Part("staff console", console_url, health=f"{console_url}signin")])
+    print(f"staff console: {console_url} (first user: receptionist users add NAME --role admin)")
     for part in parts:
         print(f"{part.name}: {part.url}")
     print("ready; Ctrl-C stops everything", flush=True)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 
 from bot.config import PROJECT_ROOT
 
 
 def test_run_imports_the_demo_organisation_says_where_it_listens_and_stops(tmp_path):
+    port = _free_port()
     env = dict(os.environ, RECEPTIONIST_VAR=str(tmp_path), RECEPTIONIST_DB=f"sqlite:///{tmp_path / 'r.db'}",
-               RECEPTIONIST_SMTP_PORT="1")
+               RECEPTIONIST_SMTP_PORT="1", RECEPTIONIST_CONSOLE_PORT=str(port))
     process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--no-dialogue"], cwd=PROJECT_ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
@@ -23,11 +26,21 @@ def test_run_imports_the_demo_organisation_says_where_it_listens_and_stops(tmp_p
         lines.append(line)
         if "ready" in line or not line:
             break
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/signin", timeout=10) as page:
+        signin = page.read().decode()
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)
     output = "".join(lines)
     assert "organisation: 华信科技有限公司" in output and "imported from" in output, output
     assert "database: sqlite:///" in output
     assert "message delivery: SMTP localhost:1" in output
+    assert f"staff console: http://127.0.0.1:{port}/" in output
+    assert "<form" in signin and "password" in signin
     assert "ready" in output
     assert process.returncode == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

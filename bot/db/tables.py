@@ -198,3 +198,63 @@ class VisitRow(Base):
     status = Column(String(16), nullable=False, default="waiting")
     conversation = Column(String(128))
     contact = Column(String(64))
+
+
+# ---------------------------------------------------------------------------------- console
+# The staff console's own tables (bot/web): who may sign in, their sessions, what they did.
+# Migration: 0002_console.
+
+
+class ConsoleUserRow(Base):
+    """A member of staff who signs in to the console; `role` is operator, supervisor or admin."""
+
+    __tablename__ = "console_users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True, index=True)
+    display_name = Column(String(200), nullable=False, default="")
+    password_hash = Column(String(200), nullable=False)
+    """argon2id hash (argon2-cffi's encoded form, parameters included)."""
+    role = Column(String(16), nullable=False, default="operator")
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    failed_count = Column(Integer, nullable=False, default=0)
+    """Failed sign-ins in the current window (reset by a successful one)."""
+    failed_since = Column(UTCDateTime())
+    locked_until = Column(UTCDateTime())
+
+
+class ConsoleSessionRow(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored here."""
+
+    __tablename__ = "console_sessions"
+
+    id = Column(String(64), primary_key=True)
+    user_id = Column(Integer, ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class AuditRow(Base):
+    """Who viewed a transcript or changed what, and when (never deleted by the console)."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+    username = Column(String(64), nullable=False, index=True)
+    action = Column(String(64), nullable=False)
+    target = Column(String(200), nullable=False, default="")
+    detail = Column(Text, nullable=False, default="")
+
+
+class TurnReviewRow(Base):
+    """A supervisor's correction of a misunderstood turn: the intent it should have had."""
+
+    __tablename__ = "turn_reviews"
+
+    turn_id = Column(Integer, ForeignKey("turns.id", ondelete="CASCADE"), primary_key=True)
+    correct_intent = Column(String(64))
+    reviewed_by = Column(String(64), nullable=False)
+    reviewed_at = Column(UTCDateTime(), nullable=False, default=utcnow)

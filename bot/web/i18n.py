@@ -1,0 +1,109 @@
+"""The console's two languages. Templates write English and call `t("...")`; Chinese comes
+from `ZH`. A test checks that every text the templates and pages use has its Chinese."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGUAGES = ("zh", "en")
+
+ZH: dict[str, str] = {
+    # layout and navigation
+    "Front Desk": "前台", "Staff console": "员工控制台", "Live board": "实时看板", "Calls": "通话",
+    "Messages": "留言", "Visitors": "访客", "Statistics": "统计", "NLU review": "语义复核",
+    "Organisation": "组织机构", "Hours & duty": "营业时间与值班", "Staff list": "员工名单", "Users": "用户",
+    "Audit log": "审计日志", "Sign in": "登录", "Sign out": "退出", "User name": "用户名", "Password": "密码",
+    "Error": "出错", "Something is not right": "出了点问题", "Go back, or return to the live board.": "请返回，或回到实时看板。",
+    "Wrong user name or password.": "用户名或密码错误。",
+    "Too many failed attempts: this account is locked for a while.": "失败次数过多，该账号已暂时锁定。",
+    "The sign-in form expired. Please try again.": "登录页已过期，请重试。",
+    # roles
+    "operator": "接线员", "supervisor": "主管", "admin": "管理员",
+    # board
+    "Office": "办公室", "Open": "营业中", "Closed": "已下班", "On duty today": "今日值班", "Duty line": "值班电话",
+    "Open messages": "未处理留言", "flagged to the operator": "条已报告接线员", "Visitors waiting": "等候中的访客",
+    "today": "今天", "Calls in progress": "进行中的通话", "updated": "更新于", "Started": "开始", "Channel": "渠道",
+    "Caller": "来电人", "Duration": "时长", "Turns": "轮次", "View": "查看", "unknown number": "未知号码",
+    "No calls at the moment.": "目前没有通话。", "Staff presence": "员工状态", "Presence": "状态", "Save": "保存",
+    "No organisation has been imported yet.": "尚未导入组织机构。",
+    "available": "在岗", "busy": "忙碌", "in_meeting": "开会中", "away": "外出", "on_leave": "休假",
+    "phone": "电话", "kiosk": "自助机", "chat": "文字",
+    # calls
+    "number or name": "号码或姓名", "Words said": "通话内容", "e.g. invoice": "例如：发票", "Outcome": "结果",
+    "any": "全部", "From": "从", "To": "到", "Search": "搜索", "Clear": "清除", "calls": "个通话", "page": "第",
+    "Transferred to": "转接至", "Satisfaction": "满意度", "Recording": "录音", "in progress": "进行中",
+    "Newer": "较新", "Older": "较早", "No calls match.": "没有符合条件的通话。",
+    "outcome_transferred": "已转接", "outcome_message": "已留言", "outcome_operator": "转人工",
+    "outcome_answered": "已解答", "outcome_abandoned": "中途挂断", "outcome_in_progress": "进行中",
+    "Call": "通话", "Conversation": "会话", "internal": "内线", "Ended": "结束", "Language": "语言",
+    "No recording for this call.": "本通话没有录音。", "Transcript": "通话记录",
+    "Transcripts and recordings are shown to supervisors.": "通话记录和录音仅对主管开放。",
+    "Nothing was said in this call.": "本通话没有对话内容。", "caller": "来电人", "receptionist": "前台",
+    "system": "系统", "Marked misunderstood": "已标记为误解", "Clear mark": "取消标记", "Correct intent": "正确意图",
+    "correct intent…": "正确意图…", "Mark misunderstood": "标记为误解",
+    "turns marked misunderstood": "条被标记为误解的话", "Export as Rasa NLU (YAML)": "导出为 Rasa NLU（YAML）",
+    "Caller said": "来电人说", "Understood as": "识别为", "Marked by": "标记人", "not given": "未指定",
+    "No turn is marked yet: open a call's transcript and mark what was misunderstood.":
+        "还没有标记：打开通话记录，标记被误解的话。",
+    # messages
+    "open": "未处理", "new": "新留言", "notified": "已通知", "acknowledged": "已确认", "closed": "已关闭", "all": "全部",
+    "Received": "收到时间", "For": "给", "Call back": "回电号码", "Message": "留言内容", "Status": "状态",
+    "urgent": "紧急", "Overdue: nobody has acknowledged it.": "已超时：还没有人确认。",
+    "Flagged to the operator at": "已报告接线员：", "Last delivery error:": "上次发送失败：", "e-mailed": "已发邮件",
+    "Acknowledge": "确认", "Close": "关闭", "No messages here.": "这里没有留言。",
+    # visitors
+    "Visitors on": "访客登记", "Day": "日期", "Show": "显示", "Arrived": "到达", "Visitor": "访客", "Host": "受访人",
+    "Purpose": "来访事由", "appointment": "有预约", "visit_waiting": "等候中", "visit_in": "已进入",
+    "visit_left": "已离开", "Let in": "放行", "Check out": "离开登记", "Badge": "访客证",
+    "No visitors that day.": "当天没有访客。", "Check a visitor in": "访客登记", "Name": "姓名", "Company": "单位",
+    "People": "人员", "Departments": "部门", "Visitor's phone": "访客电话", "Has an appointment": "有预约",
+    "Check in": "登记", "Visitor badge": "访客证", "Print": "打印", "Back to visitors": "返回访客",
+    # organisation
+    "Saved. Calls use the new directory from now on.": "已保存。此后的来电使用新的通讯录。",
+    "problem(s): nothing was stored.": "处问题：没有保存任何内容。", "Organisation file": "组织机构文件",
+    "Download": "下载", "Check and save": "检查并保存",
+    "The whole organisation as the organisation file (docs/organisation.md): departments, people, hours, holidays, duty roster and policy. It is checked exactly like `receptionist org import`.":
+        "整个组织机构文件（见 docs/organisation.md）：部门、人员、营业时间、节假日、值班表和规则。检查方式与 `receptionist org import` 完全相同。",
+    "Business hours": "营业时间", "HH:MM-HH:MM, or closed.": "格式 HH:MM-HH:MM，或 closed（休息）。",
+    "After hours": "非营业时间", "Duty manager": "值班经理", "Holidays": "节假日", "One entry a line, e.g.": "每行一条，例如",
+    "Duty roster": "值班表", "A date entry wins over a weekday entry, e.g.": "按日期的条目优先于按星期的条目，例如",
+    "mon": "星期一", "tue": "星期二", "wed": "星期三", "thu": "星期四", "fri": "星期五", "sat": "星期六", "sun": "星期日",
+    # staff list
+    "Staff list applied.": "员工名单已应用。",
+    "The directory changed since the preview: check the changes again, then confirm.": "预览后通讯录有变动：请再检查一遍，然后确认。",
+    "Preview: what changes": "预览：将要变动的内容", "Added": "新增", "Changed": "修改", "Removed": "删除",
+    "Unchanged": "未变", "Fields": "字段", "removed": "删除", "Apply these changes": "应用这些变动", "Cancel": "取消",
+    "Import the monthly staff list (CSV)": "导入每月员工名单（CSV）",
+    "Columns in English or Chinese; name and department are required. The list is the whole staff: people missing from it are removed. You see what changes before anything is stored.":
+        "列名可用中文或英文；姓名和部门为必填。名单即全部员工：名单中没有的人会被删除。保存前会先显示变动。",
+    "CSV file": "CSV 文件", "or paste it here": "或粘贴在这里", "Preview changes": "预览变动",
+    # users and audit
+    "Saved.": "已保存。", "Console users": "控制台用户", "Role": "角色", "locked until": "锁定至", "active": "启用",
+    "Disable": "停用", "disabled": "已停用", "Enable": "启用账号", "new password": "新密码", "Set": "设置",
+    "Add a user": "添加用户", "Add user": "添加",
+    "Operators: live board, calls, messages, visitors, presence. Supervisors: also transcripts, recordings and statistics. Admins: also the directory, hours, users and the audit log.":
+        "接线员：实时看板、通话、留言、访客、员工状态。主管：另可查看通话记录、录音和统计。管理员：另可管理通讯录、营业时间、用户和审计日志。",
+    "Action": "操作", "When": "时间", "What": "对象", "Detail": "详情", "Nothing recorded.": "没有记录。",
+    # statistics
+    "Export CSV": "导出 CSV", "After-hours share": "非营业时间占比", "Median time to answer": "应答时间中位数",
+    "to the receptionist's first words": "到前台开口的时间", "answers": "份回答", "Calls per day": "每日通话量",
+    "Calls per hour of day": "各时段通话量", "Outcomes": "通话结果", "Transfer success by department": "各部门转接成功率",
+    "No transfers in this period.": "此期间没有转接。", "Time to answer": "应答时间", "In business hours": "营业时间内",
+    "Operator": "人工接线员", "Other": "其他",
+}
+"""English text → Chinese."""
+
+EN: dict[str, str] = {
+    **{f"outcome_{name}": name.replace("_", " ") for name in
+       ("transferred", "message", "operator", "answered", "abandoned", "in_progress")},
+    "visit_waiting": "waiting", "visit_in": "in", "visit_left": "left",
+    "in_meeting": "in a meeting", "on_leave": "on leave",
+    "mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday", "sat": "Saturday",
+    "sun": "Sunday",
+}
+"""Keys that are not themselves the English text (statuses shared by two meanings, codes)."""
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    table = ZH if lang == "zh" else EN
+    return lambda text: table.get(text, text)
