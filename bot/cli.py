@@ -23,9 +23,10 @@ def _groups() -> list[Register]:
     from bot.records import cli as records_cli
     from bot.rules import cli as rules_cli
     from bot.web import cli as web_cli
+    from voice import models as voice_models
 
     return [launcher.register, org_cli.register, directory_cli.register, rules_cli.register, records_cli.register,
-            web_cli.register]
+            web_cli.register, voice_models.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

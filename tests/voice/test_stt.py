@@ -1,0 +1,147 @@
+"""Speech to text: real Vosk models fed real (synthesised) speech through the streaming recognizer."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from pathlib import Path
+
+import pytest
+from voice_helpers import espeak
+
+from voice.audio import frame_bytes, silence
+from voice.models import model_path
+from voice.settings import read_voice_settings
+from voice.stt import KIOSK_RATE, TELEPHONE_RATE, Partial, Recognizer, SpeechModels, Transcriber, Utterance
+
+KOREAN = "안녕하세요 저는 김민수입니다 재무팀 부탁합니다"
+
+
+def stream(recognizer: Recognizer, pcm: bytes, rate: int) -> list[Partial | Utterance]:
+    """Feed `pcm` in 20 ms chunks, as RTP delivers it; collect the events."""
+    size = frame_bytes(rate)
+    events = [recognizer.accept(pcm[i : i + size]) for i in range(0, len(pcm), size)]
+    return [e for e in events if e is not None]
+
+
+@pytest.mark.parametrize("rate", [TELEPHONE_RATE, KIOSK_RATE])
+def test_korean_speech_gives_partials_then_one_utterance_with_confidence(korean_model, tmp_path: Path, rate: int):
+    speech = espeak(KOREAN, "ko", rate, tmp_path)
+    recognizer = Recognizer(korean_model, rate)
+
+    events = stream(recognizer, silence(rate, 0.5) + speech.data + silence(rate, 2.0), rate)
+
+    utterances = [e for e in events if isinstance(e, Utterance)]
+    partials = [e for e in events if isinstance(e, Partial)]
+    assert len(utterances) == 1, events
+    assert utterances[0].text.strip()
+    assert 0.0 < utterances[0].confidence <= 1.0
+    assert [w.text for w in utterances[0].words] == utterances[0].text.split()
+    assert partials, "no partial result before the end of the utterance: barge-in would not work"
+    assert events.index(partials[0]) < events.index(utterances[0])
+    assert recognizer.flush() is None, "the utterance was already delivered at the end-point"
+
+
+def test_end_of_utterance_is_detected_in_trailing_silence_not_only_at_hang_up(korean_model, tmp_path: Path):
+    rate = TELEPHONE_RATE
+    speech = espeak(KOREAN, "ko", rate, tmp_path)
+    recognizer = Recognizer(korean_model, rate)
+    stream(recognizer, speech.data, rate)
+
+    trailing = stream(recognizer, silence(rate, 0.7), rate)
+
+    assert any(isinstance(e, Utterance) for e in trailing), "0.7 s of silence after speech did not end the utterance"
+
+
+def test_two_utterances_separated_by_a_pause_come_out_separately(korean_model, tmp_path: Path):
+    rate = TELEPHONE_RATE
+    first = espeak("안녕하세요", "ko", rate, tmp_path)
+    second = espeak("재무팀 부탁합니다", "ko", rate, tmp_path)
+    recognizer = Recognizer(korean_model, rate)
+
+    events = stream(recognizer, first.data + silence(rate, 1.5) + second.data + silence(rate, 1.5), rate)
+
+    assert len([e for e in events if isinstance(e, Utterance)]) == 2
+
+
+def test_silence_and_line_noise_give_no_utterance(korean_model):
+    rate = TELEPHONE_RATE
+    rng = random.Random(4)
+    noise = b"".join(rng.randint(-150, 150).to_bytes(2, "little", signed=True) for _ in range(rate * 3))
+    recognizer = Recognizer(korean_model, rate)
+
+    events = stream(recognizer, silence(rate, 3.0) + noise + silence(rate, 1.0), rate)
+
+    assert not [e for e in events if isinstance(e, Utterance)]
+    assert recognizer.flush() is None
+
+
+def test_one_model_is_loaded_once_off_the_event_loop_and_shared_by_concurrent_calls(
+    korean_model_path: Path, tmp_path: Path
+):
+    rate = TELEPHONE_RATE
+    speech = espeak(KOREAN, "ko", rate, tmp_path).data + silence(rate, 1.5)
+
+    async def scenario() -> tuple[float, bool, list[list[Utterance]]]:
+        models = SpeechModels({"ko": korean_model_path})
+        longest_gap = 0.0
+
+        async def heartbeat() -> None:
+            nonlocal longest_gap
+            last = time.monotonic()
+            while True:
+                await asyncio.sleep(0.01)
+                now = time.monotonic()
+                longest_gap = max(longest_gap, now - last)
+                last = now
+
+        ticker = asyncio.create_task(heartbeat())
+        first, second = await asyncio.gather(models.load("ko"), models.load("ko"))
+
+        async def call() -> list[Utterance]:
+            transcriber = Transcriber(Recognizer(models.get("ko"), rate))
+            size = frame_bytes(rate)
+            out = []
+            for i in range(0, len(speech), size):
+                event = await transcriber.feed(speech[i : i + size])
+                if isinstance(event, Utterance):
+                    out.append(event)
+            return out
+
+        results = await asyncio.gather(call(), call(), call())
+        ticker.cancel()
+        return longest_gap, first is second, list(results)
+
+    longest_gap, shared, results = asyncio.run(scenario())
+
+    assert shared, "two loads of the same language gave two models"
+    assert longest_gap < 0.25, f"the event loop stalled {longest_gap:.3f} s while the model loaded or decoded"
+    assert all(len(r) == 1 and r[0].text for r in results), results
+
+
+def test_a_language_without_a_model_is_refused_clearly():
+    models = SpeechModels({})
+    with pytest.raises(KeyError, match="no speech model configured for 'zh'"):
+        asyncio.run(models.load("zh"))
+
+
+@pytest.mark.parametrize(
+    ("language", "voice", "text"),
+    [("zh", "cmn", "您好，我找财务部的李娜"), ("en", "en-us", "hello, I would like to speak to the finance department")],
+)
+def test_official_small_models_recognise_their_language(language: str, voice: str, text: str, tmp_path: Path):
+    path = model_path(language, read_voice_settings())
+    if path is None:
+        pytest.skip(
+            f"no {language} Vosk model installed: `receptionist models fetch {language}` (needs internet) "
+            f"or set RECEPTIONIST_VOSK_{language.upper()}"
+        )
+    import vosk
+
+    rate = TELEPHONE_RATE
+    recognizer = Recognizer(vosk.Model(str(path)), rate)
+    events = stream(recognizer, espeak(text, voice, rate, tmp_path).data + silence(rate, 1.5), rate)
+
+    utterances = [e for e in events if isinstance(e, Utterance)]
+    assert utterances and utterances[0].text and utterances[0].confidence > 0

@@ -1,0 +1,64 @@
+"""Helpers shared by the voice tests (imported by name: this folder is on sys.path under pytest)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from voice.audio import Pcm, read_wav, resample
+
+
+def espeak(text: str, voice: str, rate: int, tmp_path: Path) -> Pcm:
+    """Speech for `text` from the espeak-ng command, as 16-bit mono PCM at `rate`."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (scripts/system-packages.sh installs it)")
+    out = tmp_path / f"espeak-{abs(hash((text, voice)))}.wav"
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(out), text], check=True, timeout=30)
+    return resample(read_wav(out.read_bytes()), rate)
+
+
+def require_binary(name: str, package: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed (Debian package {package}, installed by scripts/system-packages.sh)")
+    return path
+
+
+SIPP_DIR = Path(__file__).resolve().parent / "sipp"
+
+
+def free_udp_port() -> int:
+    """A UDP port free right now on 127.0.0.1 (each test picks its own: nothing clashes)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def run_sipp(scenario: str, target: tuple[str, int], tmp_path: Path, service: str = "8888",
+                   timeout_s: float = 40.0, extra: list[str] | None = None) -> tuple[int, str]:
+    """Run SIPp with one of the scenarios in tests/voice/sipp for one call; (exit code, its error log)."""
+    import asyncio
+
+    sipp = require_binary("sipp", "sip-tester")
+    port, media = free_udp_port(), free_udp_port()
+    scenario_path = scenario if scenario.startswith("/") else str(SIPP_DIR / scenario)
+    args = [sipp, "-sf", scenario_path, "-i", "127.0.0.1", "-p", str(port), "-mi", "127.0.0.1",
+            "-mp", str(media), "-s", service, "-m", "1", "-l", "1", "-nostdin", "-timeout", f"{int(timeout_s)}s",
+            "-timeout_error", "-trace_err", "-error_file", str(tmp_path / "sipp_errors.log"),
+            *(extra or []), f"{target[0]}:{target[1]}"]
+    process = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.DEVNULL,
+                                                   stderr=asyncio.subprocess.PIPE, cwd=tmp_path)
+    try:
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout_s + 10)
+    except asyncio.TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
+    errors = (tmp_path / "sipp_errors.log")
+    log = errors.read_text(errors="replace") if errors.exists() else ""
+    return process.returncode or 0, log + stderr.decode(errors="replace")

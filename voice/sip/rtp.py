@@ -1,0 +1,213 @@
+"""RTP for one call (RFC 3550): G.711 in 20 ms frames both ways, RFC 4733 key presses in.
+
+Sending is paced against absolute deadlines (start + n × 20 ms), not "sleep 20 ms after each
+send", so scheduling delays do not accumulate into drift; while nothing is being played the
+stream sends silence, as a phone does, which keeps NAT bindings and the PBX's RTP time-outs
+happy. Received packets are accepted only from the address the SDP named (the port latches
+to where the packets really come from, for callers behind NAT).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import secrets
+import struct
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from voice.audio import TELEPHONE_RATE, Codec, decode, encode, frame_bytes, frames
+
+FRAME_S = 0.02
+SAMPLES_PER_FRAME = TELEPHONE_RATE // 50
+DTMF_EVENTS = "0123456789*#ABCD"
+
+
+@dataclass(frozen=True)
+class RtpPacket:
+    payload_type: int
+    marker: bool
+    sequence: int
+    timestamp: int
+    ssrc: int
+    payload: bytes
+
+
+def parse_rtp(data: bytes) -> RtpPacket | None:
+    """Parse an RTP packet; None for anything that is not RTP version 2."""
+    if len(data) < 12 or data[0] >> 6 != 2:
+        return None
+    first, second, sequence, timestamp, ssrc = struct.unpack("!BBHII", data[:12])
+    offset = 12 + 4 * (first & 0x0F)
+    if first & 0x10:
+        if len(data) < offset + 4:
+            return None
+        offset += 4 + 4 * struct.unpack("!H", data[offset + 2 : offset + 4])[0]
+    end = len(data)
+    if first & 0x20 and end > offset:
+        end -= data[-1]
+    if offset > end:
+        return None
+    return RtpPacket(second & 0x7F, bool(second & 0x80), sequence, timestamp, ssrc, data[offset:end])
+
+
+def build_rtp(payload_type: int, sequence: int, timestamp: int, ssrc: int, payload: bytes, marker: bool = False) -> bytes:
+    second = (0x80 if marker else 0) | (payload_type & 0x7F)
+    return struct.pack("!BBHII", 0x80, second, sequence & 0xFFFF, timestamp & 0xFFFFFFFF, ssrc) + payload
+
+
+class DtmfReceiver:
+    """RFC 4733 telephone-events → digits, each key press reported once.
+
+    A key press is several packets with the same RTP timestamp (updates, then three end
+    packets); the first packet of a new timestamp reports the digit, so the dialogue hears it
+    at once and a lost end packet loses nothing. A press that reuses the timestamp of one that
+    already ended, after a pause, counts as new (some senders replay recorded events).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, repeat_gap_s: float = 0.2) -> None:
+        self._clock = clock
+        self._repeat_gap_s = repeat_gap_s
+        self._last_timestamp: int | None = None
+        self._ended = False
+        self._last_seen = 0.0
+
+    def accept(self, packet: RtpPacket) -> str | None:
+        if len(packet.payload) < 4 or packet.payload[0] >= len(DTMF_EVENTS):
+            return None
+        now, end = self._clock(), bool(packet.payload[1] & 0x80)
+        repeated = (packet.timestamp == self._last_timestamp and self._ended and not end
+                    and now - self._last_seen > self._repeat_gap_s)
+        new = packet.timestamp != self._last_timestamp or repeated
+        self._last_seen = now
+        if not new:
+            self._ended = self._ended or end
+            return None
+        self._last_timestamp, self._ended = packet.timestamp, end
+        return DTMF_EVENTS[packet.payload[0]]
+
+
+@dataclass
+class RtpStats:
+    received: int = 0
+    sent: int = 0
+    dropped_foreign: int = 0
+    """Packets from an address other than the call's peer, ignored."""
+    send_times: deque[float] | None = None
+
+    def intervals_ms(self) -> list[float]:
+        times = list(self.send_times or ())
+        return [(b - a) * 1000 for a, b in itertools.pairwise(times)]
+
+
+class RtpStream(asyncio.DatagramProtocol):
+    """The media of one call: `play()` audio out, `on_audio`/`on_dtmf` callbacks for what comes in."""
+
+    def __init__(self, codec: Codec, remote: tuple[str, int], telephone_event: int | None,
+                 on_audio: Callable[[bytes], None] | None = None, on_dtmf: Callable[[str], None] | None = None) -> None:
+        self.codec = codec
+        self.remote = remote
+        self.telephone_event = telephone_event
+        self.on_audio = on_audio
+        self.on_dtmf = on_dtmf
+        self.stats = RtpStats(send_times=deque(maxlen=10_000))
+        self._transport: asyncio.DatagramTransport | None = None
+        self._dtmf = DtmfReceiver()
+        self._queue: deque[bytes] = deque()
+        self._playing: asyncio.Future[bool] | None = None
+        self._pacer: asyncio.Task[None] | None = None
+        self._ssrc = secrets.randbits(32)
+        self._sequence = secrets.randbits(16)
+        self._timestamp = secrets.randbits(32)
+        self._silence = encode(b"\x00\x00" * SAMPLES_PER_FRAME, codec)
+        self.paused = False
+        """On hold: nothing is sent (the peer said sendonly/inactive)."""
+
+    @property
+    def local_port(self) -> int:
+        assert self._transport is not None
+        return self._transport.get_extra_info("sockname")[1]
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]  # a datagram transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if addr[0] != self.remote[0]:
+            self.stats.dropped_foreign += 1
+            return
+        packet = parse_rtp(data)
+        if packet is None:
+            return
+        self.remote = (addr[0], addr[1])
+        self.stats.received += 1
+        if packet.payload_type == self.codec.payload_type and self.on_audio is not None:
+            self.on_audio(decode(packet.payload, self.codec))
+        elif packet.payload_type == self.telephone_event and self.on_dtmf is not None:
+            digit = self._dtmf.accept(packet)
+            if digit is not None:
+                self.on_dtmf(digit)
+
+    def error_received(self, exc: Exception) -> None:  # ICMP port unreachable etc.: keep going
+        return
+
+    def start(self) -> None:
+        if self._pacer is None:
+            self._pacer = asyncio.get_running_loop().create_task(self._pace(), name="rtp-pacer")
+
+    def play(self, linear_8k: bytes) -> asyncio.Future[bool]:
+        """Queue audio (8 kHz linear PCM); the future is True when it was all sent, False if stopped."""
+        self.stop_playback()
+        size = frame_bytes(TELEPHONE_RATE)
+        self._queue.extend(encode(frame, self.codec) for frame in frames(linear_8k, size, b"\x00"))
+        self._playing = asyncio.get_running_loop().create_future()
+        if not self._queue:
+            self._playing.set_result(True)
+        return self._playing
+
+    def stop_playback(self) -> None:
+        """Barge-in: drop what is left of the prompt."""
+        self._queue.clear()
+        if self._playing is not None and not self._playing.done():
+            self._playing.set_result(False)
+
+    @property
+    def is_playing(self) -> bool:
+        return bool(self._queue)
+
+    def _send_frame(self, loop_time: float) -> None:
+        payload = self._queue.popleft() if self._queue else self._silence
+        if not self._queue and self._playing is not None and not self._playing.done():
+            self._playing.set_result(True)
+        marker = self.stats.sent == 0
+        self._sequence = (self._sequence + 1) & 0xFFFF
+        self._timestamp = (self._timestamp + SAMPLES_PER_FRAME) & 0xFFFFFFFF
+        if self._transport is not None and not self.paused:
+            self._transport.sendto(build_rtp(self.codec.payload_type, self._sequence, self._timestamp, self._ssrc,
+                                             payload, marker), self.remote)
+            self.stats.sent += 1
+            assert self.stats.send_times is not None
+            self.stats.send_times.append(loop_time)
+
+    async def _pace(self) -> None:
+        loop = asyncio.get_running_loop()
+        start, n = loop.time(), 0
+        while self._transport is not None and not self._transport.is_closing():
+            n += 1
+            delay = start + n * FRAME_S - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -0.2:  # the process was stalled: restart the clock rather than send a burst
+                start, n = loop.time(), 0
+            self._send_frame(loop.time())
+
+    async def close(self) -> None:
+        self.stop_playback()
+        if self._transport is not None:
+            self._transport.close()
+        if self._pacer is not None:
+            self._pacer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pacer

@@ -1,0 +1,164 @@
+"""Speech to text with Vosk: one model per language shared by all calls, a recognizer per call.
+
+    audio chunk (16-bit PCM) → Recognizer.accept → None | Partial (barge-in) | Utterance (end of speech)
+
+`SpeechModels` loads each model once, off the event loop, and hands the same `vosk.Model` to
+every call (a Kaldi model is read-only once loaded; recognizers are per call). Decoding is CPU
+work: `Transcriber` runs it in a shared thread pool (vosk's C calls release the GIL), one chunk
+at a time per call, with a time-out, so the event loop carrying RTP never waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import vosk
+
+from voice.audio import Pcm
+
+TELEPHONE_RATE = 8000
+KIOSK_RATE = 16000
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    confidence: float
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class Partial:
+    """What the caller seems to be saying so far: enough to stop a prompt (barge-in)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """A finished utterance: the caller stopped speaking (Vosk's end-point) or the stream ended."""
+
+    text: str
+    confidence: float
+    """Mean of the word confidences (0..1); 0 when Vosk gave no words."""
+    words: tuple[Word, ...]
+
+
+class SpeechModels:
+    """The loaded Vosk model of each configured language; load once, share with every call."""
+
+    def __init__(self, paths: Mapping[str, Path]) -> None:
+        self._paths = dict(paths)
+        self._models: dict[str, vosk.Model] = {}
+        self._locks = {language: asyncio.Lock() for language in self._paths}
+        vosk.SetLogLevel(-1)
+
+    @property
+    def configured(self) -> tuple[str, ...]:
+        return tuple(self._paths)
+
+    def get(self, language: str) -> vosk.Model | None:
+        return self._models.get(language)
+
+    async def load(self, language: str, timeout_s: float = 120.0) -> vosk.Model:
+        """Load the model for `language` in a worker thread (a model takes seconds to load)."""
+        if language not in self._paths:
+            raise KeyError(f"no speech model configured for {language!r}")
+        async with self._locks[language]:
+            if language not in self._models:
+                path = str(self._paths[language])
+                loop = asyncio.get_running_loop()
+                self._models[language] = await asyncio.wait_for(loop.run_in_executor(None, vosk.Model, path), timeout_s)
+            return self._models[language]
+
+    async def load_all(self, timeout_s: float = 300.0) -> dict[str, str]:
+        """Load every configured model; return the languages that failed, with why."""
+        results = await asyncio.gather(*(self.load(lang, timeout_s) for lang in self._paths), return_exceptions=True)
+        return {lang: repr(res) for lang, res in zip(self._paths, results) if isinstance(res, BaseException)}
+
+
+def _utterance(result_json: str) -> Utterance | None:
+    result = json.loads(result_json)
+    text = result.get("text", "").strip()
+    if not text:
+        return None
+    words = tuple(
+        Word(w.get("word", ""), float(w.get("conf", 0.0)), float(w.get("start", 0.0)), float(w.get("end", 0.0)))
+        for w in result.get("result", ())
+    )
+    confidence = sum(w.confidence for w in words) / len(words) if words else 0.0
+    return Utterance(text, round(confidence, 4), words)
+
+
+class Recognizer:
+    """A streaming recognizer for one call. Not thread-safe: feed it from one worker at a time.
+
+    The end of an utterance is whichever comes first: Vosk's own end-point, or `end_silence_s`
+    of quiet (level under `speech_rms`) after speech. Vosk 0.3.45's end-pointer waits up to
+    several seconds on some models; a caller expects an answer well within a second.
+    """
+
+    def __init__(self, model: vosk.Model, sample_rate: int, end_silence_s: float = 0.5,
+                 speech_rms: float = 300.0) -> None:
+        self.sample_rate = sample_rate
+        self.end_silence_s = end_silence_s
+        self.speech_rms = speech_rms
+        self._kaldi = vosk.KaldiRecognizer(model, sample_rate)
+        self._kaldi.SetWords(True)
+        self._last_partial = ""
+        self._heard_speech = False
+        self._quiet_s = 0.0
+
+    def _track_level(self, pcm: bytes) -> None:
+        if Pcm(pcm, self.sample_rate).rms >= self.speech_rms:
+            self._heard_speech, self._quiet_s = True, 0.0
+        else:
+            self._quiet_s += len(pcm) / 2 / self.sample_rate
+
+    def accept(self, pcm: bytes) -> Partial | Utterance | None:
+        """Feed 16-bit PCM at `sample_rate`; an Utterance when the caller has stopped speaking."""
+        self._track_level(pcm)
+        if self._kaldi.AcceptWaveform(pcm):
+            self._last_partial, self._heard_speech = "", False
+            return _utterance(self._kaldi.Result())
+        if self._heard_speech and self._quiet_s >= self.end_silence_s:
+            return self.flush()
+        partial = json.loads(self._kaldi.PartialResult()).get("partial", "").strip()
+        if partial and partial != self._last_partial:
+            self._last_partial = partial
+            return Partial(partial)
+        return None
+
+    def flush(self) -> Utterance | None:
+        """End of speech or of the stream (hang-up): whatever is pending, then start afresh."""
+        self._last_partial, self._heard_speech = "", False
+        return _utterance(self._kaldi.FinalResult())
+
+
+class Transcriber:
+    """The asynchronous face of a Recognizer: decoding in `executor`, never on the event loop."""
+
+    def __init__(self, recognizer: Recognizer, executor: Executor | None = None, timeout_s: float = 5.0) -> None:
+        self._recognizer = recognizer
+        self._executor = executor
+        self._timeout_s = timeout_s
+        self._lock = asyncio.Lock()
+
+    async def _run(self, fn: Callable[..., T], *args: object) -> T:
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            return await asyncio.wait_for(loop.run_in_executor(self._executor, fn, *args), self._timeout_s)
+
+    async def feed(self, pcm: bytes) -> Partial | Utterance | None:
+        return await self._run(self._recognizer.accept, pcm)
+
+    async def finish(self) -> Utterance | None:
+        return await self._run(self._recognizer.flush)
