@@ -38,7 +38,9 @@ from bot.config import load_settings
 from bot.context import Context, open_context
 from bot.records import calls
 from bot.records.calls import Outcome, Speaker
+from connectors import speedups
 
+speedups.install()
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = 2000

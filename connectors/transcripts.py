@@ -101,7 +101,7 @@ def record_event(session: Session, event: dict[str, Any]) -> None:
 
 def _record_user(session: Session, conversation: str, event: dict[str, Any], at: dt.datetime | None) -> None:
     metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
-    calls.start_call(
+    calls.ensure_call(
         session, conversation, channel=_channel(metadata.get("channel")),
         caller_id=_text(metadata.get("caller_id")), caller_name=_text(metadata.get("caller_name")),
         internal=metadata.get("internal") is True, at=at,

@@ -132,8 +132,8 @@ class _Turn:
         c.language = self.d.organization.languages[0] if self.d.organization.languages else "zh"
         c.started = True
         with self.r.database.session() as session:
-            calls.start_call(session, c.conversation, channel=c.channel, caller_id=c.caller_id,
-                             internal=c.internal, language=c.language, at=self.now)
+            calls.ensure_call(session, c.conversation, channel=c.channel, caller_id=c.caller_id,
+                              internal=c.internal, language=c.language, at=self.now)
         self.greet()
 
     def greet(self) -> None:
@@ -707,7 +707,7 @@ class _Turn:
         score = parse.satisfaction_score(text, entities)
         if score is not None:
             with self.r.database.session() as session:
-                calls.start_call(session, self.c.conversation, channel=self.c.channel)
+                calls.ensure_call(session, self.c.conversation, channel=self.c.channel)
                 calls.set_satisfaction(session, self.c.conversation, score)
             self.say("thanks_for_rating")
         self.goodbye()
@@ -724,7 +724,7 @@ class _Turn:
         c.outcome = outcome
         c.transferred_to = transferred_to if outcome in {"transferred", "operator"} else c.transferred_to
         with self.r.database.session() as session:
-            calls.start_call(session, c.conversation, channel=c.channel, caller_id=c.caller_id, internal=c.internal)
+            calls.ensure_call(session, c.conversation, channel=c.channel, caller_id=c.caller_id, internal=c.internal)
             calls.end_call(session, c.conversation, outcome, transferred_to=c.transferred_to, at=self.now)
 
     def finish_if_unset(self, outcome: str) -> None:

@@ -114,10 +114,18 @@ def start_call(session: Session, conversation: str, channel: Channel | str = Cha
                caller_id: str | None = None, caller_name: str | None = None, internal: bool = False,
                language: str | None = None, at: dt.datetime | None = None) -> CallRecord:
     """Open the record of a conversation; for a conversation already recorded, return it unchanged."""
-    row = _find(session, conversation)
-    if row is None:
-        row = _new_call(session, conversation, channel, caller_id, caller_name, internal, language, at)
-    return _record(row)
+    ensure_call(session, conversation, channel, caller_id, caller_name, internal, language, at)
+    return _record(_existing(session, conversation))
+
+
+def ensure_call(session: Session, conversation: str, channel: Channel | str = Channel.PHONE,
+                caller_id: str | None = None, caller_name: str | None = None, internal: bool = False,
+                language: str | None = None, at: dt.datetime | None = None) -> int:
+    """`start_call` for the hot path: the call's row id, without reading its transcript."""
+    call_id = session.execute(select(CallRow.id).where(CallRow.conversation == conversation)).scalar_one_or_none()
+    if call_id is None:
+        call_id = _new_call(session, conversation, channel, caller_id, caller_name, internal, language, at).id
+    return call_id
 
 
 def add_turn(session: Session, conversation: str, who: Speaker | str, text: str, intent: str | None = None,
@@ -126,10 +134,10 @@ def add_turn(session: Session, conversation: str, who: Speaker | str, text: str,
     speaker = Speaker(who)
     if confidence is not None and not 0.0 <= confidence <= 1.0:
         raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
-    row = _find(session, conversation) or _new_call(session, conversation, Channel.PHONE, at=at)
-    turn = TurnRow(who=speaker.value, text=clip(text or "", MAX_TURN_TEXT), intent=_clip_opt(intent, 64),
-                   confidence=confidence, at=aware(at))
-    row.turns.append(turn)
+    call_id = ensure_call(session, conversation, Channel.PHONE, at=at)
+    turn = TurnRow(call_id=call_id, who=speaker.value, text=clip(text or "", MAX_TURN_TEXT),
+                   intent=_clip_opt(intent, 64), confidence=confidence, at=aware(at))
+    session.add(turn)
     session.flush()
     return _turn(turn)
 
