@@ -125,6 +125,10 @@ class RtpStream(asyncio.DatagramProtocol):
         self._silence = encode(b"\x00\x00" * SAMPLES_PER_FRAME, codec)
         self.paused = False
         """On hold: nothing is sent (the peer said sendonly/inactive)."""
+        self.on_sent: Callable[[bytes], None] | None = None
+        """Called with each frame's G.711 payload as it is sent (prompts, hold audio, silence): the recording."""
+        self.max_fed_frames = 6
+        """`feed()` keeps at most this many frames queued (120 ms): a bridge never builds up delay."""
 
     @property
     def local_port(self) -> int:
@@ -167,6 +171,18 @@ class RtpStream(asyncio.DatagramProtocol):
             self._playing.set_result(True)
         return self._playing
 
+    def feed(self, linear_8k: bytes) -> None:
+        """Stream audio (a bridge): appended after what is queued, oldest frames dropped past `max_fed_frames`."""
+        size = frame_bytes(TELEPHONE_RATE)
+        self._queue.extend(encode(frame, self.codec) for frame in frames(linear_8k, size, b"\x00"))
+        while len(self._queue) > self.max_fed_frames:
+            self._queue.popleft()
+
+    def set_codec(self, codec: Codec, telephone_event: int | None) -> None:
+        """The codec the answer chose (calls we place offer both G.711 laws)."""
+        self.codec, self.telephone_event = codec, telephone_event
+        self._silence = encode(b"\x00\x00" * SAMPLES_PER_FRAME, codec)
+
     def stop_playback(self) -> None:
         """Barge-in: drop what is left of the prompt."""
         self._queue.clear()
@@ -188,6 +204,8 @@ class RtpStream(asyncio.DatagramProtocol):
             self._transport.sendto(build_rtp(self.codec.payload_type, self._sequence, self._timestamp, self._ssrc,
                                              payload, marker), self.remote)
             self.stats.sent += 1
+            if self.on_sent is not None:
+                self.on_sent(payload)
             assert self.stats.send_times is not None
             self.stats.send_times.append(loop_time)
 

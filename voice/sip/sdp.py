@@ -96,3 +96,16 @@ def build_sdp(address: str, port: int, codec: Codec, telephone_event: int | None
         lines += [f"a=rtpmap:{telephone_event} telephone-event/8000", f"a=fmtp:{telephone_event} 0-16"]
     lines += ["a=ptime:20", f"a={direction}"]
     return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def build_offer(address: str, port: int, telephone_event: int = TELEPHONE_EVENT, session_id: int | None = None) -> bytes:
+    """The offer of a call we place: PCMU and PCMA (the callee picks) and telephone-event."""
+    session_id = session_id or secrets.randbelow(2**31)
+    family = "IP6" if ":" in address else "IP4"
+    lines = [
+        "v=0", f"o=front-desk {session_id} {session_id} IN {family} {address}", "s=Front Desk",
+        f"c=IN {family} {address}", "t=0 0", f"m=audio {port} RTP/AVP 0 8 {telephone_event}",
+        "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+        f"a=rtpmap:{telephone_event} telephone-event/8000", f"a=fmtp:{telephone_event} 0-16", "a=ptime:20", "a=sendrecv",
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode()

@@ -4,6 +4,7 @@
            → on_call(call) runs; call.events carries Dtmf / Hangup / TransferProgress
     caller → BYE    ─▶ 200 OK, Hangup("caller")   |  call.hangup() ─▶ BYE ◀─ 200
     call.refer(uri) ─▶ REFER ◀─ 202, NOTIFY (sipfrag) ─▶ 200: the transfer's outcome
+    dial(uri, dest)  ─▶ INVITE (offer) ◀─ 1xx … ◀─ 200 ─▶ ACK | ◀─ 486/600: busy | ring time-out ─▶ CANCEL
     register(account) ─▶ REGISTER ◀─ 401/407 ─▶ REGISTER + digest ◀─ 200
 
 `datagram_received` never raises: a datagram that is not a well-formed SIP message is answered
@@ -39,7 +40,7 @@ from voice.sip.message import (
     response,
 )
 from voice.sip.rtp import RtpStream
-from voice.sip.sdp import MediaOffer, SdpError, build_sdp, choose_codec, parse_offer
+from voice.sip.sdp import MediaOffer, SdpError, build_offer, build_sdp, choose_codec, parse_offer
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,28 @@ class TransferProgress:
 CallEvent = Dtmf | Hangup | TransferProgress
 
 
+@dataclass(frozen=True)
+class DialOutcome:
+    """How a call we placed ended up: `call` is set (confirmed, ACKed) only when it was answered."""
+
+    result: str
+    """"answered", "busy" (486/600), "no_answer" (ring time-out, or 408/480/487) or "failed"."""
+    status: int
+    """The final status received (0: none; the time-out cancelled the call, or nothing answered)."""
+    call: Call | None = None
+
+
+def dial_result(status: int) -> str:
+    """A final response to our INVITE, as a transfer result (contract section 3)."""
+    if 200 <= status < 300:
+        return "answered"
+    if status in (486, 600):
+        return "busy"
+    if status in (408, 480, 487):
+        return "no_answer"
+    return "failed"
+
+
 @dataclass
 class Call:
     info: CallInfo
@@ -170,6 +193,13 @@ def _lenient_headers(data: bytes) -> dict[str, str]:
     return found
 
 
+@dataclass(frozen=True)
+class _InviteFinal:
+    result: str
+    status: int
+    call_response: SipMessage | None = None
+
+
 class UserAgent(asyncio.DatagramProtocol):
     """A SIP UA on UDP. `on_call(call)` runs for each answered call; the call ends when it returns."""
 
@@ -192,6 +222,8 @@ class UserAgent(asyncio.DatagramProtocol):
         self._tasks: set[asyncio.Task[object]] = set()
         self._register_call_id = ""
         self._register_cseq = 0
+        self._invite_clients: dict[str, Callable[[SipMessage], None]] = {}
+        """Branch of an INVITE we sent → what to do with each response to it."""
 
     # -- socket ---------------------------------------------------------------------------
 
@@ -456,6 +488,11 @@ class UserAgent(asyncio.DatagramProtocol):
             call.events.put_nowait(Dtmf(match.group(1).decode().upper()))
 
     def _on_response(self, message: SipMessage) -> None:
+        if message.cseq[1] == "INVITE":
+            handler = self._invite_clients.get(message.branch)
+            if handler is not None:
+                handler(message)
+            return
         future = self._pending.get((message.branch, message.cseq[1]))
         if future is not None and not future.done() and (message.status or 0) >= 200:
             future.set_result(message)
@@ -535,6 +572,151 @@ class UserAgent(asyncio.DatagramProtocol):
                 interval = min(interval * 2, T2)
         finally:
             self._pending.pop(key, None)
+
+    # -- calls we place (supervised transfers) ------------------------------------------
+
+    async def dial(self, target: str, dest: tuple[str, int], ring_timeout_s: float,
+                   from_user: str | None = None) -> DialOutcome:
+        """Call `target` (a SIP URI) through `dest`; wait up to `ring_timeout_s` for an answer, then CANCEL.
+
+        Only the gateway chooses `target` and `dest` (from the directory and the configured PBX).
+        """
+        loop = asyncio.get_running_loop()
+        call_holder: list[Call] = []
+        rtp = RtpStream(Codec.PCMU, ("0.0.0.0", 0), None,
+                        on_dtmf=lambda digit: call_holder[0].events.put_nowait(Dtmf(digit)) if call_holder else None)
+        await loop.create_datagram_endpoint(lambda: rtp, local_addr=(self.host, 0), family=socket.AF_INET)
+        invite = self._new_invite(target, from_user or self.user, build_offer(self.advertised_host, rtp.local_port))
+        responses: asyncio.Queue[SipMessage] = asyncio.Queue()
+        self._invite_clients[invite.branch] = responses.put_nowait
+        try:
+            outcome = await self._invite_transaction(invite, dest, ring_timeout_s, responses)
+        except BaseException:
+            await rtp.close()
+            loop.call_later(32 * T1, self._invite_clients.pop, invite.branch, None)
+            raise
+        if outcome.call_response is None:
+            await rtp.close()
+            loop.call_later(32 * T1, self._invite_clients.pop, invite.branch, None)
+            return DialOutcome(outcome.result, outcome.status)
+        call = self._dialled_call(invite, outcome.call_response, dest, rtp)
+        if call is None:
+            await rtp.close()
+            return DialOutcome("failed", outcome.status)
+        call_holder.append(call)
+        ack = self._ack_for_2xx(call)
+        # a retransmitted 200 (our ACK was lost) gets the same ACK again
+        self._invite_clients[invite.branch] = lambda m: self._send(ack[0], ack[1]) if (m.status or 0) >= 200 else None
+        loop.call_later(64 * T1, self._invite_clients.pop, invite.branch, None)
+        self._send(ack[0], ack[1])
+        rtp.start()
+        return DialOutcome("answered", outcome.status, call)
+
+    def _new_invite(self, target: str, from_user: str, offer: bytes) -> SipMessage:
+        local_uri = f"sip:{from_user}@{self.advertised_host}:{self.port}"
+        headers = [("via", self._via()), ("max-forwards", "70"), ("from", f"<{local_uri}>;tag={new_tag()}"),
+                   ("to", f"<{target}>"), ("call-id", new_call_id(self.advertised_host)), ("cseq", "1 INVITE"),
+                   ("contact", self.contact), ("allow", ALLOW), ("user-agent", USER_AGENT),
+                   ("content-type", "application/sdp")]
+        return SipMessage("INVITE", target, None, "", headers, offer)
+
+    async def _invite_transaction(self, invite: SipMessage, dest: tuple[str, int], ring_timeout_s: float,
+                                  responses: asyncio.Queue[SipMessage]) -> _InviteFinal:
+        """Send INVITE (retransmitted until a provisional), wait for a final response or CANCEL at the time-out."""
+        loop = asyncio.get_running_loop()
+        data, interval, provisional = invite.to_bytes(), T1, False
+        ring_deadline = loop.time() + ring_timeout_s
+        next_retransmit = loop.time() + interval
+        cancelled = False
+        self._send(data, dest)
+        while True:
+            now = loop.time()
+            if not cancelled and now >= ring_deadline:
+                if not provisional:
+                    return _InviteFinal("failed", 0)  # nothing ever answered: no transaction to cancel
+                cancelled = True
+                self._spawn(self._cancel(invite, dest), "cancel-invite")
+                ring_deadline = now + 32 * T1  # timer B for the 487 (or a late 200)
+            if cancelled and now >= ring_deadline:
+                return _InviteFinal("no_answer", 0)
+            wake = ring_deadline if provisional else min(ring_deadline, next_retransmit)
+            try:
+                reply = await asyncio.wait_for(responses.get(), max(0.01, wake - loop.time()))
+            except asyncio.TimeoutError:
+                if not provisional and loop.time() >= next_retransmit:
+                    self._send(data, dest)
+                    interval = min(interval * 2, T2)
+                    next_retransmit = loop.time() + interval
+                continue
+            status = reply.status or 0
+            if status < 200:
+                provisional = True
+                continue
+            if status >= 300:
+                self._send(self._ack_for_failure(invite, reply), dest)
+                return _InviteFinal("no_answer" if cancelled else dial_result(status), status)
+            if cancelled:  # answered just as we gave up: take it and end it
+                self._spawn(self._answer_then_bye(invite, reply, dest), "late-answer")
+                return _InviteFinal("no_answer", status)
+            return _InviteFinal("answered", status, reply)
+
+    async def _cancel(self, invite: SipMessage, dest: tuple[str, int]) -> None:
+        headers = [h for h in invite.headers if h[0] in ("via", "from", "to", "call-id", "max-forwards")]
+        headers.append(("cseq", f"{invite.cseq[0]} CANCEL"))
+        with contextlib.suppress(SipTimeout):
+            await self.transaction(SipMessage("CANCEL", invite.uri, None, "", headers), dest, 8.0)
+
+    def _ack_for_failure(self, invite: SipMessage, reply: SipMessage) -> SipMessage:
+        """ACK of a non-2xx final response: same transaction (branch), To with the response's tag."""
+        headers = [h for h in invite.headers if h[0] in ("via", "from", "call-id", "max-forwards")]
+        headers += [("to", reply.get("to") or ""), ("cseq", f"{invite.cseq[0]} ACK")]
+        return SipMessage("ACK", invite.uri, None, "", headers)
+
+    def _dialled_call(self, invite: SipMessage, reply: SipMessage, dest: tuple[str, int], rtp: RtpStream) -> Call | None:
+        try:
+            answer = parse_offer(reply.body)
+            codec = choose_codec(answer)
+        except SdpError as exc:
+            log.warning("the callee's answer is unusable (%s): hanging up", exc)
+            self._spawn(self._answer_then_bye(invite, reply, dest), "bad-answer")
+            return None
+        rtp.set_codec(codec, answer.telephone_event)
+        rtp.remote = (answer.address, answer.port)
+        contact = reply.get_all("contact")
+        to_value = reply.get("to") or ""
+        info = CallInfo(call_id=invite.call_id, caller_id=sanitize_number(_uri_user(invite.uri or "")), caller_name="",
+                        dialled=sanitize_number(_uri_user(invite.uri or "")), codec=codec,
+                        remote_rtp=(answer.address, answer.port), peer=dest)
+        call = Call(info=info, rtp=rtp, local_tag=invite.from_tag, local_uri=address_uri(invite.get("from") or ""),
+                    remote_uri=address_uri(to_value), remote_tag=reply.to_tag,
+                    remote_target=address_uri(contact[0]) if contact else invite.uri or "",
+                    route_set=list(reversed(reply.get_all("record-route"))), invite=invite, local_cseq=invite.cseq[0],
+                    state="confirmed", ua=self)
+        call.acked.set()
+        self.calls[call.info.call_id] = call
+        return call
+
+    def _ack_for_2xx(self, call: Call) -> tuple[bytes, tuple[str, int]]:
+        """ACK of a 2xx: a new transaction inside the dialog, with the INVITE's CSeq number."""
+        request, dest = self._in_dialog(call, "ACK")
+        call.local_cseq -= 1
+        request.headers = [(k, f"{call.invite.cseq[0]} ACK" if k == "cseq" else v) for k, v in request.headers]
+        return request.to_bytes(), dest
+
+    async def _answer_then_bye(self, invite: SipMessage, reply: SipMessage, dest: tuple[str, int]) -> None:
+        rtp = RtpStream(Codec.PCMU, ("0.0.0.0", 0), None)
+        info = CallInfo(invite.call_id, "", "", "", Codec.PCMU, ("0.0.0.0", 0), dest)
+        contact = reply.get_all("contact")
+        call = Call(info=info, rtp=rtp, local_tag=invite.from_tag, local_uri=address_uri(invite.get("from") or ""),
+                    remote_uri=address_uri(reply.get("to") or ""), remote_tag=reply.to_tag,
+                    remote_target=address_uri(contact[0]) if contact else invite.uri or "",
+                    route_set=list(reversed(reply.get_all("record-route"))), invite=invite, local_cseq=invite.cseq[0],
+                    ua=self)
+        ack = self._ack_for_2xx(call)
+        self._send(*ack)
+        call.state = "ended"
+        with contextlib.suppress(SipTimeout):
+            await self._send_bye(call, 8.0)
 
     # -- registration ---------------------------------------------------------------------
 

@@ -1,0 +1,219 @@
+"""SIPp scenarios and processes for the gateway tests: a caller, and staff phones (answering, busy, not answering).
+
+The caller's scenario is written per test from a list of steps (pauses, key presses, speech from a pcap);
+`rtp_pcap` writes our own audio (e.g. espeak-ng Korean) as a pcap of G.711 RTP that SIPp plays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from voice_helpers import SIPP_DIR, free_udp_port, require_binary
+
+from voice.audio import Codec, encode, frames
+from voice.sip.rtp import build_rtp
+
+DTMF = "/usr/share/sip-tester/dtmf_2833_{}.pcap"
+SPEECH = "/usr/share/sip-tester/g711a.pcap"
+
+CALLER_HEAD = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="gateway caller">
+  <send retrans="500"><![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Caller" <sip:+8613800000000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:caller@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=caller 1 1 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 8 101
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:101 telephone-event/8000
+      a=fmtp:101 0-15
+  ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="200" rrs="true"/>
+  <send><![CDATA[
+      ACK [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      [routes]
+      From: "Caller" <sip:+8613800000000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+  ]]></send>
+"""
+
+CALLER_SENDS_BYE = """  <send retrans="500"><![CDATA[
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      [routes]
+      From: "Caller" <sip:+8613800000000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 2 BYE
+      Max-Forwards: 70
+      Content-Length: 0
+  ]]></send>
+  <recv response="200"/>
+</scenario>
+"""
+
+CALLER_AWAITS_BYE = """  <recv request="BYE" timeout="{timeout_ms}"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+  ]]></send>
+</scenario>
+"""
+
+STAFF_ANSWERS = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="staff phone, answers">
+  <recv request="INVITE">
+    <action><ereg regexp=".*" search_in="hdr" header="From:" assign_to="caller_from"/></action>
+  </recv>
+  <send><![CDATA[
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag04[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+  ]]></send>
+  <pause milliseconds="600"/>
+  <send retrans="500"><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag04[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:staff@[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=staff 1 1 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0 101
+      a=rtpmap:0 PCMU/8000
+      a=rtpmap:101 telephone-event/8000
+  ]]></send>
+  <recv request="ACK"/>
+{accept}
+  <nop><action><exec play_pcap_audio="{speech}"/></action></nop>
+  <pause milliseconds="{talk_ms}"/>
+  <send retrans="500"><![CDATA[
+      BYE sip:receptionist@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:staff@[local_ip]:[local_port]>;tag=[pid]SIPpTag04[call_number]
+      To: [$caller_from]
+      Call-ID: [call_id]
+      CSeq: 2 BYE
+      Max-Forwards: 70
+      Content-Length: 0
+  ]]></send>
+  <recv response="200"/>
+</scenario>
+"""
+
+
+@dataclass(frozen=True)
+class Step:
+    pause_ms: int = 0
+    pcap: str = ""
+
+
+def keys(digits: str, gap_ms: int = 300) -> list[Step]:
+    return [s for d in digits for s in (Step(pcap=DTMF.format(d)), Step(pause_ms=gap_ms))]
+
+
+def caller_scenario(steps: list[Step], path: Path, hang_up: bool = True, wait_bye_ms: int = 60000) -> Path:
+    body = "".join(f'  <pause milliseconds="{s.pause_ms}"/>\n' if s.pause_ms else
+                   f'  <nop><action><exec play_pcap_audio="{s.pcap}"/></action></nop>\n' for s in steps)
+    tail = CALLER_SENDS_BYE if hang_up else CALLER_AWAITS_BYE.format(timeout_ms=wait_bye_ms)
+    path.write_text(CALLER_HEAD + body + tail)
+    return path
+
+
+def staff_answers_scenario(path: Path, accept_key: str | None = None, talk_ms: int = 3000,
+                           accept_after_ms: int = 1500) -> Path:
+    accept = (f'  <pause milliseconds="{accept_after_ms}"/>\n  <nop><action><exec play_pcap_audio="{DTMF.format(accept_key)}"/>'
+              f'</action></nop>\n  <pause milliseconds="400"/>') if accept_key else ""
+    path.write_text(STAFF_ANSWERS.format(accept=accept, speech=SPEECH, talk_ms=talk_ms))
+    return path
+
+
+class StaffPhone:
+    """A SIPp UAS standing in for a staff phone on its own port; `finish()` returns (exit code, errors)."""
+
+    def __init__(self, scenario: Path | str, workdir: Path, timeout_s: float = 120.0) -> None:
+        self.scenario = scenario if isinstance(scenario, Path) else SIPP_DIR / scenario
+        self.workdir = workdir
+        self.timeout_s = timeout_s
+        self.port = free_udp_port()
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return "127.0.0.1", self.port
+
+    async def start(self) -> StaffPhone:
+        sipp = require_binary("sipp", "sip-tester")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.process = await asyncio.create_subprocess_exec(
+            sipp, "-sf", str(self.scenario), "-i", "127.0.0.1", "-p", str(self.port), "-mi", "127.0.0.1",
+            "-mp", str(free_udp_port()), "-m", "1", "-nostdin", "-timeout", f"{int(self.timeout_s)}s", "-timeout_error",
+            "-trace_err", "-error_file", str(self.workdir / "errors.log"),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, cwd=self.workdir)
+        await asyncio.sleep(0.3)
+        return self
+
+    async def finish(self, timeout_s: float = 30.0) -> tuple[int, str]:
+        assert self.process is not None
+        try:
+            _, stderr = await asyncio.wait_for(self.process.communicate(), timeout_s)
+        except asyncio.TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+            return -1, "the staff phone's scenario did not finish"
+        errors = self.workdir / "errors.log"
+        return self.process.returncode or 0, (errors.read_text(errors="replace") if errors.exists() else "") + \
+            stderr.decode(errors="replace")
+
+
+def rtp_pcap(linear_8k: bytes, path: Path, codec: Codec = Codec.PCMA) -> Path:
+    """Audio as a pcap of 20 ms G.711 RTP packets (Ethernet/IPv4/UDP), the form SIPp's play_pcap_audio reads."""
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    for n, frame in enumerate(frames(linear_8k, 320, b"\x00")):
+        rtp = build_rtp(codec.payload_type, n, n * 160, 0x1234, encode(frame, codec), marker=n == 0)
+        udp = struct.pack("!HHHH", 4000, 4002, 8 + len(rtp), 0) + rtp
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), n & 0xFFFF, 0, 64, 17, 0,
+                         bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])) + udp
+        ether = b"\x00" * 12 + b"\x08\x00" + ip
+        micros = n * 20_000
+        out.append(struct.pack("<IIII", micros // 1_000_000, micros % 1_000_000, len(ether), len(ether)) + ether)
+    path.write_bytes(b"".join(out))
+    return path

@@ -1,0 +1,253 @@
+"""The gateway end to end: SIPp callers and staff phones, the real Rasa and action servers, real prompts.
+
+Each test places a real SIP call (SIPp) to voice.gateway; the dialogue answers over HTTP exactly as
+in production (tests/rasa_servers.py); staff phones are SIPp UAS scenarios addressed directly by
+the dial plan. What a caller would notice is checked: what they heard (the gateway's recording and
+the dialogue's replies), where they were put through, and the call record staff would read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import wave
+from pathlib import Path
+
+import pytest
+from gateway_helpers import StaffPhone, Step, caller_scenario, keys, staff_answers_scenario
+from voice_helpers import run_sipp
+
+from bot.db.engine import open_database
+from voice.audio import SAMPLE_WIDTH, Pcm
+from voice.gateway import Gateway, GatewayConfig
+from voice.transfer import DialPlan
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rasa_servers import Servers
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory):
+    from bot.config import PROJECT_ROOT
+    from bot.training import current_model
+
+    # The model of the current training data, else the newest trained one (the gateway only needs a dialogue).
+    trained = sorted((PROJECT_ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    model = current_model() or (trained[-1] if trained else None)
+    if model is None:
+        pytest.skip("no trained dialogue model: `make test` or `python -m bot.training --ensure` trains it")
+    work = tmp_path_factory.mktemp("rasa")
+    running = Servers(workdir=work, model=model, db_url=f"sqlite:///{work / 'receptionist.db'}").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def prompts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("prompts")
+
+
+def config(servers: Servers, tmp_path: Path, prompts_dir: Path, routes: dict[str, tuple[str, int]],
+           rasa_url: str | None = None, **extra) -> GatewayConfig:
+    return GatewayConfig(rasa_url=rasa_url or servers.rasa_url, api_token=servers.token,
+                         recordings_dir=tmp_path / "recordings", prompts_dir=prompts_dir, sip_port=0,
+                         dial_plan=DialPlan(routes=routes), dialogue_timeout_s=extra.pop("dialogue_timeout_s", 20.0),
+                         **extra)
+
+
+async def call_gateway(cfg: GatewayConfig, db_url: str, steps: list[Step], tmp_path: Path, hang_up: bool,
+                       staff: StaffPhone | None = None, wait_bye_ms: int = 90000) -> tuple[Gateway, int, str, tuple[int, str]]:
+    database = open_database(db_url)
+    gateway = Gateway(cfg, database)
+    await gateway.start()
+    try:
+        if staff is not None:
+            await staff.start()
+        scenario = caller_scenario(steps, tmp_path / "caller.xml", hang_up=hang_up, wait_bye_ms=wait_bye_ms)
+        code, log = await run_sipp(str(scenario), ("127.0.0.1", gateway.ua.port), tmp_path / "caller",
+                                   service="8888", timeout_s=150)
+        staff_result = await staff.finish() if staff is not None else (0, "")
+        for _ in range(50):  # the session saves its recording as the call ends
+            if gateway.sessions and gateway.sessions[-1].recording is not None:
+                break
+            await asyncio.sleep(0.1)
+        return gateway, code, log, staff_result
+    finally:
+        await gateway.close()
+        database.close()
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_a_caller_keys_an_extension_and_is_put_through_to_the_staff_phone(servers, tmp_path, prompts_dir):
+    (tmp_path / "caller").mkdir()
+    staff = StaffPhone(staff_answers_scenario(tmp_path / "staff.xml", talk_ms=3000), tmp_path / "staff")
+    cfg = config(servers, tmp_path, prompts_dir, {"8202": staff.address})
+
+    gateway, code, log, (staff_code, staff_log) = run(call_gateway(
+        cfg, servers.db_url, [Step(pause_ms=1500), *keys("8202")], tmp_path, hang_up=False, staff=staff))
+
+    assert code == 0, f"the caller was not hung up on after the staff phone hung up: {log}"
+    assert staff_code == 0, f"the staff phone was not rung, answered and bridged: {staff_log}"
+    session = gateway.sessions[-1]
+    assert session.transcript_sent == ["8202"]
+    assert any("李娜" in text for text in session.spoken), session.spoken
+    assert session.outcome == "transfer:answered"
+    record = servers.call_record(session.conversation)
+    assert record["outcome"] == "transferred" and record["transferred_to"] == "li-na"
+    assert record["recording"] and Path(record["recording"]).is_file()
+    assert gateway.ua.errors == 0 and gateway.failed_calls == 0
+
+
+def test_a_busy_phone_brings_the_caller_back_to_the_receptionist_who_offers_a_message(servers, tmp_path, prompts_dir):
+    (tmp_path / "caller").mkdir()
+    staff = StaffPhone("staff_busy.xml", tmp_path / "staff")
+    cfg = config(servers, tmp_path, prompts_dir, {"8202": staff.address})
+
+    gateway, code, log, (staff_code, staff_log) = run(call_gateway(
+        cfg, servers.db_url, [Step(pause_ms=1500), *keys("8202"), Step(pause_ms=14000)], tmp_path, hang_up=True,
+        staff=staff))
+
+    assert code == 0, log
+    assert staff_code == 0, staff_log
+    session = gateway.sessions[-1]
+    assert session.outcome == "transfer:busy"
+    assert any("通话中" in text for text in session.spoken), session.spoken
+    assert any("留言" in text for text in session.spoken), "the receptionist must offer to take a message"
+    said = [t["text"] for t in servers.call_record(session.conversation)["transcript"] if t["who"] == "receptionist"]
+    assert any("留言" in text for text in said)
+
+
+def test_a_phone_nobody_picks_up_is_cancelled_and_the_receptionist_offers_a_message(servers, tmp_path, prompts_dir):
+    (tmp_path / "caller").mkdir()
+    staff = StaffPhone("staff_no_answer.xml", tmp_path / "staff")
+    cfg = config(servers, tmp_path, prompts_dir, {"8202": staff.address})
+
+    gateway, code, log, (staff_code, staff_log) = run(call_gateway(
+        cfg, servers.db_url, [Step(pause_ms=1500), *keys("8202"), Step(pause_ms=40000)], tmp_path, hang_up=True,
+        staff=staff))
+
+    assert code == 0, log
+    assert staff_code == 0, f"the staff phone must be CANCELled after the ring time-out: {staff_log}"
+    session = gateway.sessions[-1]
+    assert session.outcome == "transfer:no_answer"
+    assert any("留言" in text for text in session.spoken[2:]), session.spoken
+
+
+def test_the_recording_holds_the_greeting_as_synthesised(servers, tmp_path, prompts_dir, korean_model_path):
+    (tmp_path / "caller").mkdir()
+    # with a speech model the greeting is followed by silence (no "key the extension" notice)
+    cfg = config(servers, tmp_path, prompts_dir, {}, speech_paths={"ko": korean_model_path}, speech_language="ko")
+
+    gateway, code, log, _ = run(call_gateway(cfg, servers.db_url, [Step(pause_ms=13000)], tmp_path, hang_up=True))
+
+    assert code == 0, log
+    session = gateway.sessions[-1]
+    greeting_text = session.spoken[0]
+    assert "华信科技" in greeting_text
+    greeting = run(_prompt(prompts_dir, greeting_text))
+    with wave.open(str(session.recording)) as wav:
+        assert wav.getnchannels() == 2 and wav.getframerate() == 8000
+        data = wav.readframes(wav.getnframes())
+    import audioop
+    sent = Pcm(audioop.tomono(data, SAMPLE_WIDTH, 0, 1), 8000)
+    frame = 320
+    voiced = [i for i in range(0, len(sent.data), frame) if Pcm(sent.data[i:i + frame], 8000).rms > 60]
+    heard = Pcm(sent.data[voiced[0]:voiced[-1] + frame], 8000)
+    expected_voiced = [i for i in range(0, len(greeting.data), frame) if Pcm(greeting.data[i:i + frame], 8000).rms > 60]
+    expected = Pcm(greeting.data[expected_voiced[0]:expected_voiced[-1] + frame], 8000)
+    assert abs(heard.duration_s - expected.duration_s) < 0.1, (heard.duration_s, expected.duration_s)
+    assert abs(heard.rms - expected.rms) / expected.rms < 0.1, (heard.rms, expected.rms)
+    assert servers.call_record(session.conversation)["recording"] == str(session.recording)
+
+
+async def _prompt(prompts_dir: Path, text: str) -> Pcm:
+    from voice.tts import Synthesizer
+
+    synthesizer = Synthesizer(prompts_dir)
+    try:
+        prompt = await synthesizer.prompt(text, "zh")
+        assert prompt.cached, "the greeting the caller heard was rendered into this cache"
+        return prompt.pcm
+    finally:
+        await synthesizer.close()
+
+
+def test_a_silent_dialogue_puts_the_caller_through_to_the_operator(servers, tmp_path, prompts_dir):
+    from voice_helpers import free_udp_port
+
+    (tmp_path / "caller").mkdir()
+    staff = StaffPhone(staff_answers_scenario(tmp_path / "operator.xml", talk_ms=2000), tmp_path / "operator")
+    dead = f"http://127.0.0.1:{free_udp_port()}"
+    cfg = config(servers, tmp_path, prompts_dir, {"8000": staff.address}, rasa_url=dead, dialogue_timeout_s=3.0)
+
+    gateway, code, log, (staff_code, staff_log) = run(call_gateway(
+        cfg, servers.db_url, [], tmp_path, hang_up=False, staff=staff))
+
+    assert code == 0, log
+    assert staff_code == 0, f"the operator's phone was not rung and connected: {staff_log}"
+    session = gateway.sessions[-1]
+    assert session.outcome == "transfer:answered"
+    assert "转接人工" in session.spoken[0]
+
+
+def test_a_number_outside_the_directory_is_never_dialled(servers, tmp_path, prompts_dir):
+    from voice.transfer import Transfers, allowed_destinations
+
+    async def scenario() -> tuple[str | None, str | None, str | None]:
+        database = open_database(servers.db_url)
+        gateway = Gateway(config(servers, tmp_path, prompts_dir, {}), database)
+        try:
+            transfers: Transfers = gateway.services.transfers
+            return (await transfers.permitted("+86 139 0000 0012"), await transfers.permitted("13800138000"),
+                    await transfers.permitted("8202"))
+        finally:
+            await gateway.close()
+            database.close()
+
+    mobile, outside, extension = run(scenario())
+    assert mobile == "+8613900000012" and extension == "8202"
+    assert outside is None
+    assert {"8099", "8000"} <= allowed_destinations(_directory(servers.db_url)), "duty line and operator"
+
+
+def _directory(db_url: str):
+    from bot.org.store import load_directory
+
+    database = open_database(db_url)
+    try:
+        with database.session() as session:
+            return load_directory(session)
+    finally:
+        database.close()
+
+
+
+def test_korean_speech_reaches_the_dialogue_which_after_repeats_hands_the_caller_to_the_operator(
+        servers, tmp_path, prompts_dir, korean_model_path):
+    from gateway_helpers import rtp_pcap
+    from voice_helpers import espeak
+
+    (tmp_path / "caller").mkdir()
+    speech = espeak("안녕하세요 반갑습니다", "ko", 8000, tmp_path)
+    pcap = rtp_pcap(speech.data, tmp_path / "korean.pcap")
+    staff = StaffPhone(staff_answers_scenario(tmp_path / "operator.xml", talk_ms=2000), tmp_path / "operator")
+    cfg = config(servers, tmp_path, prompts_dir, {"8000": staff.address}, speech_paths={"ko": korean_model_path},
+                 speech_language="ko")
+    said = Step(pcap=str(pcap))
+    steps = [Step(pause_ms=10000), said, Step(pause_ms=12000), said, Step(pause_ms=3000)]
+
+    gateway, code, log, (staff_code, staff_log) = run(call_gateway(
+        cfg, servers.db_url, steps, tmp_path, hang_up=False, staff=staff))
+
+    session = gateway.sessions[-1]
+    assert len(session.transcript_sent) == 2, (session.transcript_sent, session.spoken)
+    assert code == 0, log
+    assert all(any("\uac00" <= ch <= "\ud7a3" for ch in text) for text in session.transcript_sent), \
+        f"the Korean model's transcript must reach the dialogue: {session.transcript_sent}"
+    assert staff_code == 0, f"after two turns it did not understand, the operator's phone must be connected: {staff_log}"
+    assert session.outcome == "transfer:answered"
+    caller_turns = [t["text"] for t in servers.call_record(session.conversation)["transcript"] if t["who"] == "caller"]
+    assert caller_turns == session.transcript_sent
