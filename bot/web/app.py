@@ -37,7 +37,8 @@ SIGNED_IN = "fd_signed_in"
 
 SESSION_COOKIE = "fd_session"
 LANG_COOKIE = "fd_lang"
-PUBLIC = ("/static/", "/signin", "/lang/", "/healthz", "/favicon.ico")
+PUBLIC = ("/static/", "/signin", "/lang/", "/healthz", "/favicon.ico", "/kiosk")
+"""No sign-in: the lobby kiosk changes nothing except through the conversation (bot/web/pages/kiosk.py)."""
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -46,7 +47,9 @@ T = TypeVar("T")
 
 def build_app(context: Context, settings: ConsoleSettings | None = None) -> web.Application:
     """The console for `context` (its database and directory); serve it with `serve` or an AppRunner."""
+    from bot.web.kiosk import kiosk_settings
     from bot.web.pages import ROUTES
+    from bot.web.pages.kiosk import configure_kiosk
 
     settings = settings or ConsoleSettings()
     if settings.recordings_dir is None:
@@ -56,6 +59,7 @@ def build_app(context: Context, settings: ConsoleSettings | None = None) -> web.
     app[CONTEXT] = context
     app[SETTINGS] = settings
     app[TEMPLATES] = _templates()
+    configure_kiosk(app, kiosk_settings(context.settings))
     app.router.add_static("/static/", HERE / "static")
     app.router.add_get("/healthz", _health)
     app.router.add_get("/favicon.ico", _favicon)
