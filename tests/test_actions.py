@@ -94,7 +94,7 @@ def test_connect_greets_and_keeps_the_channels_metadata(runtime: Runtime, demo_d
 
 
 def test_a_first_message_greets_then_puts_through_with_a_custom_payload(runtime: Runtime) -> None:
-    messages, events = run(ActionReceptionist(), tracker("act-2", "你好，我找财务部的李娜", "request_department"))
+    messages, events = run(ActionReceptionist(), tracker("act-2", "你好，我找财务部的李娜", "request_person"))
     assert messages == [
         {"text": GREETING},
         {"text": "好的，请稍等，正在为您转接李娜。"},
@@ -132,7 +132,7 @@ def test_the_test_clock_is_honoured_only_when_enabled(demo_db: Database) -> None
 
 
 def test_transfer_results_reach_the_engine(runtime: Runtime, demo_db: Database) -> None:
-    _, events = run(ActionReceptionist(), tracker("act-7", "我找财务部的李娜", "request_department"))
+    _, events = run(ActionReceptionist(), tracker("act-7", "我找财务部的李娜", "request_person"))
     state = state_of(events)
     messages, events = run(ActionTransferResult(), tracker(
         "act-7", "EXTERNAL: transfer_result", "transfer_result", state=state,
@@ -140,7 +140,7 @@ def test_transfer_results_reach_the_engine(runtime: Runtime, demo_db: Database) 
     assert messages == [{"text": "李娜的电话正在通话中。"}, {"text": "需要我帮您留言，请李娜回电吗？"}]
     assert state_of(events)["pending"] == "offer_message"
 
-    _, events = run(ActionReceptionist(), tracker("act-8", "我找财务部的李娜", "request_department"))
+    _, events = run(ActionReceptionist(), tracker("act-8", "我找财务部的李娜", "request_person"))
     messages, _ = run(ActionTransferResult(), tracker(
         "act-8", "EXTERNAL: transfer_result", "transfer_result", state=state_of(events),
         entities=[{"entity": "result", "value": "answered"}]))
@@ -167,7 +167,7 @@ def test_an_engine_failure_puts_the_caller_through_to_the_operator(runtime: Runt
     _, events = run(ActionReceptionist(), tracker("act-10", "", "connect"))
     state = state_of(events)
     break_database(demo_db)
-    messages, events = run(ActionReceptionist(), tracker("act-10", "我找财务部的李娜", "request_department",
+    messages, events = run(ActionReceptionist(), tracker("act-10", "我找财务部的李娜", "request_person",
                                                          state=state, language="zh"))
     assert messages == [{"text": APOLOGY_ZH}, {"custom": OPERATOR_TRANSFER}]
     assert events == []
@@ -177,13 +177,13 @@ def test_with_no_directory_at_all_the_operator_comes_from_the_organisation_file(
     break_database(demo_db)
     install(demo_db)
     messages, _ = run(ActionReceptionist(), tracker("act-11", "Hello, could you put me through to sales?",
-                                                    "request_department"))
+                                                    "request_person"))
     assert messages == [{"text": APOLOGY_EN}, {"custom": OPERATOR_TRANSFER}]
 
 
 def test_a_failure_after_an_answered_transfer_does_not_pull_the_caller_away(runtime: Runtime,
                                                                              demo_db: Database) -> None:
-    _, events = run(ActionReceptionist(), tracker("act-12", "我找财务部的李娜", "request_department"))
+    _, events = run(ActionReceptionist(), tracker("act-12", "我找财务部的李娜", "request_person"))
     state = state_of(events)
     break_database(demo_db)
     messages, events = run(ActionTransferResult(), tracker(

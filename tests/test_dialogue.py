@@ -146,7 +146,7 @@ def test_ambiguous_choice_by_ordinal(call):
 def test_caller_who_does_not_know_the_name_is_asked_the_matter_and_routed_by_topic(call):
     call.start()
     assert "什么事情" in text_of(call.says("我不知道他叫什么名字", "dont_know_name"))
-    reply = call.says("我想问一下报销的事情", "ask_matter")
+    reply = call.says("我想问一下报销的事情", "inform")
     assert transfer_of(reply)["target"] == "finance"
 
 
@@ -320,7 +320,7 @@ def test_address_question_is_answered_from_the_organisation(call):
 
 def test_unknown_question_is_never_made_up(call):
     call.start()
-    reply = call.says("你们老板年薪多少", "ask_matter")
+    reply = call.says("你们老板年薪多少", "inform")
     assert "人工" in text_of(reply) or "留言" in text_of(reply)
 
 

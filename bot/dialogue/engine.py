@@ -55,7 +55,7 @@ MAX_MISUNDERSTOOD = 2
 """After this many turns not understood, the caller goes to the operator."""
 MAX_TEXT = 1000
 _CALLER_ID = re.compile(r"^\+?[0-9]{2,20}$")
-_FINDING = {"request_person", "request_department", "ask_matter", "visitor_checkin", "inform", "urgent",
+_FINDING = {"request_person", "visitor_checkin", "inform", "urgent",
             "dont_know_name", "give_name", "leave_message", "callback_request", "sales_pitch"}
 _TRANSFER_PHRASE = {
     StepKind.RING: "connecting", StepKind.TRY_ASSISTANT: "connecting_assistant",
@@ -242,9 +242,9 @@ class _Turn:
             return
         elif intent == "greet":
             self.ask(Pending.WHOM if c.pending == Pending.WHOM else None, "how_can_i_help")
-        elif c.pending == Pending.MATTER or intent in {"ask_matter", "inform"}:
+        elif c.pending == Pending.MATTER or intent == "inform":
             self.ask(Pending.OFFER_OPERATOR, "faq_unknown")
-        elif intent in {"request_person", "request_department", "visitor_checkin"}:
+        elif intent in {"request_person", "visitor_checkin"}:
             self.not_found(text)
         else:
             self.not_understood()
