@@ -45,6 +45,22 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class SipSettings:
+    """The voice gateway's SIP side (docs/voice.md, "Pointing a PBX at it")."""
+
+    host: str = "127.0.0.1"
+    """Address the gateway listens on (0.0.0.0 to take calls from a PBX on the network)."""
+    port: int = 5060
+    advertised_host: str = ""
+    """Address written into SIP/SDP when it differs from `host` (NAT, 0.0.0.0)."""
+    registrar: str = ""
+    """host:port of the PBX to register to as an extension; empty: take INVITEs sent straight here."""
+    domain: str = ""
+    username: str = "receptionist"
+    password: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     var_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var")
     database_url: str = ""
@@ -64,6 +80,7 @@ class Settings:
     recordings_dir: Path | None = None
     """Where call recordings live (default var/recordings); the console serves nothing outside it."""
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    sip: SipSettings = field(default_factory=SipSettings)
 
     @property
     def db_url(self) -> str:
@@ -96,5 +113,14 @@ def load_settings() -> Settings:
             password=_env("RECEPTIONIST_SMTP_PASSWORD"),
             starttls=_env_flag("RECEPTIONIST_SMTP_STARTTLS"),
             operator_address=_env("RECEPTIONIST_OPERATOR_EMAIL"),
+        ),
+        sip=SipSettings(
+            host=_env("RECEPTIONIST_SIP_HOST", "127.0.0.1"),
+            port=_env_int("RECEPTIONIST_SIP_PORT", 5060),
+            advertised_host=_env("RECEPTIONIST_SIP_ADVERTISED_HOST"),
+            registrar=_env("RECEPTIONIST_SIP_REGISTRAR"),
+            domain=_env("RECEPTIONIST_SIP_DOMAIN"),
+            username=_env("RECEPTIONIST_SIP_USER", "receptionist"),
+            password=_env("RECEPTIONIST_SIP_PASSWORD"),
         ),
     )

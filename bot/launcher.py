@@ -44,7 +44,8 @@ class Part:
 
 def register(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser("run", help="start the receptionist (what `make run` does)")
-    run.add_argument("--no-dialogue", action="store_true", help="do not start the Rasa servers")
+    run.add_argument("--no-dialogue", action="store_true", help="do not start the Rasa servers (nor the gateway)")
+    run.add_argument("--no-voice", action="store_true", help="do not start the SIP gateway")
     run.set_defaults(handler=_run)
 
 
@@ -132,6 +133,19 @@ def _console_thread(context: Context) -> ConsoleSettings:
     return settings
 
 
+def _start_gateway(context: Context, stop: threading.Event) -> str:
+    """The SIP gateway (voice/), which reaches the dialogue over HTTP like any channel."""
+    from voice.service import describe, gateway_config, start_in_thread
+
+    settings = context.settings
+    config = gateway_config(settings, f"http://127.0.0.1:{settings.rasa_port}")
+    try:
+        running = start_in_thread(config, context.database, stop)
+    except RuntimeError as error:
+        return f"SIP gateway: not started ({error})"
+    return describe(running, config.recordings_dir)
+
+
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     context = open_context(settings)
@@ -149,6 +163,8 @@ def _run(args: argparse.Namespace) -> int:
     print(f"staff console: {console_url} (first user: receptionist users add NAME --role admin)")
     for part in parts:
         print(f"{part.name}: {part.url}")
+    if parts and not args.no_voice:
+        print(_start_gateway(context, stop))
     print("ready; Ctrl-C stops everything", flush=True)
     return _supervise(parts, stop, context)
 

@@ -1,0 +1,54 @@
+"""The gateway as `receptionist run` starts it: configured from the settings, stopped with the rest."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+import time
+
+from bot.config import SipSettings, load_settings
+from voice.service import describe, gateway_config, start_in_thread
+
+
+def _free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def test_gateway_starts_on_the_configured_port_says_so_and_stops(demo_db, tmp_path):
+    port = _free_udp_port()
+    settings = dataclasses.replace(load_settings(), var_dir=tmp_path, sip=SipSettings(host="127.0.0.1", port=port))
+    config = gateway_config(settings, "http://127.0.0.1:9")
+    assert config.account is None and config.sip_port == port
+    stop = threading.Event()
+    running = start_in_thread(config, demo_db, stop)
+    try:
+        assert running.address == ("127.0.0.1", port)
+        assert _port_taken(port)
+        text = describe(running, config.recordings_dir)
+        assert f"sip:127.0.0.1:{port}" in text and "keypad only" in text
+    finally:
+        stop.set()
+    deadline = time.monotonic() + 10
+    while _port_taken(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _port_taken(port)
+
+
+def test_registration_to_a_pbx_comes_from_the_settings(tmp_path):
+    sip = SipSettings(registrar="127.0.0.1:5070", domain="pbx.example", username="8000", password="s3cret")
+    settings = dataclasses.replace(load_settings(), var_dir=tmp_path, sip=sip)
+    config = gateway_config(settings, "http://127.0.0.1:5005")
+    assert config.account.registrar == ("127.0.0.1", 5070) and config.account.username == "8000"
+    assert config.dial_plan.route("8202") == ("sip:8202@pbx.example", ("127.0.0.1", 5070))

@@ -1,0 +1,85 @@
+"""The voice gateway as a part of `receptionist run`: configured from bot.config, on its own loop.
+
+The gateway talks to the dialogue only over HTTP (the Rasa REST channel and API); it reads the
+directory (which destinations may be dialled) and writes recordings into call records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Settings
+from bot.db.engine import Database
+from voice.dialogue_client import read_api_token
+from voice.gateway import Gateway, GatewayConfig
+from voice.models import model_path
+from voice.sip.ua import Account
+from voice.transfer import DialPlan
+
+log = logging.getLogger(__name__)
+
+
+def gateway_config(settings: Settings, rasa_url: str) -> GatewayConfig:
+    sip = settings.sip
+    account, dial_plan = None, DialPlan()
+    if sip.registrar:
+        host, _, port = sip.registrar.partition(":")
+        registrar = (socket.gethostbyname(host), int(port or 5060))
+        account = Account(registrar=registrar, domain=sip.domain or host, username=sip.username,
+                          password=sip.password)
+        dial_plan = DialPlan(proxy=registrar, domain=sip.domain or host)
+    speech = {lang: path for lang in ("zh", "en") if (path := model_path(lang)) is not None}
+    return GatewayConfig(
+        rasa_url=rasa_url, api_token=read_api_token(settings.api_token, settings.var_dir),
+        recordings_dir=settings.recordings_dir or settings.var_dir / "recordings",
+        prompts_dir=settings.var_dir / "prompts", sip_host=sip.host, sip_port=sip.port,
+        advertised_host=sip.advertised_host or None, user=sip.username, account=account, dial_plan=dial_plan,
+        speech_paths=speech,
+    )
+
+
+@dataclass
+class RunningGateway:
+    address: tuple[str, int]
+    languages: tuple[str, ...]
+    """Languages with a speech model; the others are keypad only."""
+
+
+def start_in_thread(config: GatewayConfig, database: Database, stop: threading.Event,
+                    timeout_s: float = 60.0) -> RunningGateway:
+    """Start the gateway on its own event loop in a daemon thread; raise if it cannot start."""
+    started: dict[str, object] = {}
+    ready = threading.Event()
+
+    async def serve() -> None:
+        gateway = Gateway(config, database)
+        try:
+            started["address"] = await gateway.start()
+        except BaseException as error:
+            started["error"] = error
+            ready.set()
+            raise
+        ready.set()
+        try:
+            await asyncio.to_thread(stop.wait)
+        finally:
+            await gateway.close()
+
+    thread = threading.Thread(target=lambda: asyncio.run(serve()), name="sip-gateway", daemon=True)
+    thread.start()
+    if not ready.wait(timeout_s):
+        raise RuntimeError("the SIP gateway did not start in time")
+    if "error" in started:
+        raise RuntimeError(f"the SIP gateway could not start: {started['error']}")
+    return RunningGateway(address=started["address"], languages=tuple(config.speech_paths))  # type: ignore[arg-type]
+
+
+def describe(running: RunningGateway, recordings: Path) -> str:
+    host, port = running.address
+    speech = ", ".join(running.languages) or "none installed (keypad only: receptionist models fetch zh|en)"
+    return f"SIP gateway: sip:{host}:{port} (speech: {speech}; recordings in {recordings})"
