@@ -78,6 +78,8 @@ class SessionServices:
     link_recording: Callable[[str, str, str], Awaitable[None]] | None = None
     """(conversation, caller_id, path) → stored in the call record."""
     inter_digit_s: float = 1.5
+    first_metadata: dict[str, Any] = field(default_factory=dict)
+    """Extra metadata for a call's first message (GatewayConfig.first_metadata)."""
     blind_by_refer: bool = False
     """Blind transfers by REFER (the PBX rings; busy/no answer come back only as the NOTIFY says)."""
 
@@ -160,7 +162,7 @@ class CallSession:
                 return await self._failsafe()
 
     def _metadata(self) -> dict[str, Any]:
-        return {"channel": "phone", "caller_id": self.call.info.caller_id or None,
+        return {**self.services.first_metadata, "channel": "phone", "caller_id": self.call.info.caller_id or None,
                 "caller_name": self.call.info.caller_name or None, "internal": False}
 
     async def _ask(self, text: str, metadata: dict[str, Any] | None = None) -> list[Reply] | None:

@@ -18,6 +18,7 @@ import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.db.engine import Database
 from bot.org.model import Directory
@@ -54,6 +55,9 @@ class GatewayConfig:
     blind_by_refer: bool = False
     tts_rate: int = 160
     tts_workers: int = 2
+    first_metadata: dict[str, Any] = field(default_factory=dict)
+    """Sent with each call's first message besides the caller's details; tests put their clock here
+    ({"now": ...}), which the dialogue honours only with RECEPTIONIST_TEST_CLOCK=1 (contract section 3)."""
 
 
 def new_conversation_id(sip_call_id: str) -> str:
@@ -83,6 +87,7 @@ class Gateway:
             directory=self.directory, speech_models=self.speech_models, speech_language=config.speech_language,
             executor=self.executor, recordings_dir=config.recordings_dir, link_recording=self.link_recording,
             inter_digit_s=config.inter_digit_s, blind_by_refer=config.blind_by_refer,
+            first_metadata=config.first_metadata,
         )
 
     async def directory(self) -> Directory:

@@ -47,12 +47,16 @@ def prompts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("prompts")
 
 
+OFFICE_HOURS = "2026-11-25T10:15:00+08:00"
+"""The calls happen on a Wednesday morning (the servers run with RECEPTIONIST_TEST_CLOCK=1), whatever the real time."""
+
+
 def config(servers: Servers, tmp_path: Path, prompts_dir: Path, routes: dict[str, tuple[str, int]],
            rasa_url: str | None = None, **extra) -> GatewayConfig:
     return GatewayConfig(rasa_url=rasa_url or servers.rasa_url, api_token=servers.token,
                          recordings_dir=tmp_path / "recordings", prompts_dir=prompts_dir, sip_port=0,
                          dial_plan=DialPlan(routes=routes), dialogue_timeout_s=extra.pop("dialogue_timeout_s", 20.0),
-                         **extra)
+                         first_metadata={"now": OFFICE_HOURS}, **extra)
 
 
 async def call_gateway(cfg: GatewayConfig, db_url: str, steps: list[Step], tmp_path: Path, hang_up: bool,
