@@ -338,6 +338,9 @@ class CallSession:
                 result = await self._transcriber.feed(pcm)
             except asyncio.TimeoutError:
                 log.warning("call %s: speech decoding fell behind", self.conversation)
+                if self._transcriber.retired:
+                    log.error("call %s: speech recognition stopped for this call; keys still work", self.conversation)
+                    return
                 continue
             if isinstance(result, Partial) and self._prompt_playing:
                 self.call.rtp.stop_playback()  # barge-in

@@ -151,11 +151,27 @@ class Transcriber:
         self._executor = executor
         self._timeout_s = timeout_s
         self._lock = asyncio.Lock()
+        self._retired = False
 
     async def _run(self, fn: Callable[..., T], *args: object) -> T:
+        """Decode off the loop, one chunk at a time. A decode that outlives the time-out keeps running
+        in its thread, so the recognizer is retired: feeding it concurrently crashes Vosk (found by
+        bench/voice_bench.py at 8 calls on one core)."""
         async with self._lock:
+            if self._retired:
+                raise asyncio.TimeoutError("speech decoding fell behind; this recognizer was retired")
             loop = asyncio.get_running_loop()
-            return await asyncio.wait_for(loop.run_in_executor(self._executor, fn, *args), self._timeout_s)
+            decoding = loop.run_in_executor(self._executor, fn, *args)
+            try:
+                return await asyncio.wait_for(asyncio.shield(decoding), self._timeout_s)
+            except asyncio.TimeoutError:
+                self._retired = True
+                raise
+
+    @property
+    def retired(self) -> bool:
+        """A decode overran its time-out; this call must go on without speech (keys still work)."""
+        return self._retired
 
     async def feed(self, pcm: bytes) -> Partial | Utterance | None:
         return await self._run(self._recognizer.accept, pcm)

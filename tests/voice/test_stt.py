@@ -145,3 +145,22 @@ def test_official_small_models_recognise_their_language(language: str, voice: st
 
     utterances = [e for e in events if isinstance(e, Utterance)]
     assert utterances and utterances[0].text and utterances[0].confidence > 0
+
+
+def test_a_decode_that_overruns_retires_the_recognizer_instead_of_feeding_it_twice(korean_model, tmp_path: Path):
+    """Vosk crashes when one recognizer decodes two chunks at once; an overrun stops this call's speech."""
+    rate = TELEPHONE_RATE
+    speech = espeak(KOREAN, "ko", rate, tmp_path).data
+
+    async def scenario() -> tuple[bool, bool]:
+        transcriber = Transcriber(Recognizer(korean_model, rate), timeout_s=1e-6)
+        with pytest.raises(asyncio.TimeoutError):
+            await transcriber.feed(speech)
+        retired = transcriber.retired
+        started = time.monotonic()
+        with pytest.raises(asyncio.TimeoutError):
+            await transcriber.feed(speech)
+        return retired, time.monotonic() - started < 0.05
+
+    retired, refused_at_once = asyncio.run(scenario())
+    assert retired and refused_at_once
