@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 import wave
 from pathlib import Path
 
@@ -85,6 +86,17 @@ def run(coro):
     return asyncio.run(coro)
 
 
+def _record_with_recording(servers: Servers, conversation: str, timeout_s: float = 15.0) -> dict:
+    """The call record once the recording is linked: the gateway stores it as the call ends, after
+    the caller's side has already finished."""
+    deadline = time.monotonic() + timeout_s
+    record = servers.call_record(conversation)
+    while not record.get("recording") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        record = servers.call_record(conversation)
+    return record
+
+
 def test_a_caller_keys_an_extension_and_is_put_through_to_the_staff_phone(servers, tmp_path, prompts_dir):
     (tmp_path / "caller").mkdir()
     staff = StaffPhone(staff_answers_scenario(tmp_path / "staff.xml", talk_ms=3000), tmp_path / "staff")
@@ -99,7 +111,7 @@ def test_a_caller_keys_an_extension_and_is_put_through_to_the_staff_phone(server
     assert session.transcript_sent == ["8202"]
     assert any("李娜" in text for text in session.spoken), session.spoken
     assert session.outcome == "transfer:answered"
-    record = servers.call_record(session.conversation)
+    record = _record_with_recording(servers, session.conversation)
     assert record["outcome"] == "transferred" and record["transferred_to"] == "li-na"
     assert record["recording"] and Path(record["recording"]).is_file()
     assert gateway.ua.errors == 0 and gateway.failed_calls == 0
@@ -164,7 +176,7 @@ def test_the_recording_holds_the_greeting_as_synthesised(servers, tmp_path, prom
     expected = Pcm(greeting.data[expected_voiced[0]:expected_voiced[-1] + frame], 8000)
     assert abs(heard.duration_s - expected.duration_s) < 0.1, (heard.duration_s, expected.duration_s)
     assert abs(heard.rms - expected.rms) / expected.rms < 0.1, (heard.rms, expected.rms)
-    assert servers.call_record(session.conversation)["recording"] == str(session.recording)
+    assert _record_with_recording(servers, session.conversation)["recording"] == str(session.recording)
 
 
 async def _prompt(prompts_dir: Path, text: str) -> Pcm:
