@@ -107,34 +107,64 @@ class Recognizer:
     """
 
     def __init__(self, model: vosk.Model, sample_rate: int, end_silence_s: float = 0.5,
-                 speech_rms: float = 300.0) -> None:
+                 speech_rms: float = 300.0, lookahead_s: float = 0.3) -> None:
         self.sample_rate = sample_rate
         self.end_silence_s = end_silence_s
+        self.lookahead_s = lookahead_s
         self.speech_rms = speech_rms
         self._kaldi = vosk.KaldiRecognizer(model, sample_rate)
         self._kaldi.SetWords(True)
         self._last_partial = ""
         self._heard_speech = False
         self._quiet_s = 0.0
+        self._silence_ahead_s = 0.0
+        """Silence already decoded ahead of the clock in a gap (see `pause`)."""
 
-    def _track_level(self, pcm: bytes) -> None:
-        if Pcm(pcm, self.sample_rate).rms >= self.speech_rms:
-            self._heard_speech, self._quiet_s = True, 0.0
-        else:
-            self._quiet_s += len(pcm) / 2 / self.sample_rate
+    def _track_level(self, pcm: bytes) -> bool:
+        """Count the quiet at the end of what was heard, 20 ms at a time (a chunk that joins the last words
+        with the silence after them must not hide that silence); True when the whole chunk was quiet."""
+        frame = self.sample_rate // 50 * 2
+        all_quiet = True
+        for start in range(0, len(pcm), frame):
+            piece = pcm[start:start + frame]
+            if Pcm(piece, self.sample_rate).rms >= self.speech_rms:
+                self._heard_speech, self._quiet_s, all_quiet = True, 0.0, False
+            else:
+                self._quiet_s += len(piece) / 2 / self.sample_rate
+        return all_quiet
+
+    def _speech_ended(self) -> bool:
+        return self._heard_speech and self._quiet_s >= self.end_silence_s - 0.005  # 0.29 + 4 × 0.05 is not < 0.49
 
     def accept(self, pcm: bytes) -> Partial | Utterance | None:
         """Feed 16-bit PCM at `sample_rate`; an Utterance when the caller has stopped speaking."""
-        self._track_level(pcm)
+        self._silence_ahead_s = 0.0
+        if self._track_level(pcm) and self._speech_ended():
+            return self.flush()  # this chunk is the silence that ends the utterance: nothing in it to decode
         if self._kaldi.AcceptWaveform(pcm):
             self._last_partial, self._heard_speech = "", False
             return _utterance(self._kaldi.Result())
-        if self._heard_speech and self._quiet_s >= self.end_silence_s:
+        if self._speech_ended():
             return self.flush()
         partial = json.loads(self._kaldi.PartialResult()).get("partial", "").strip()
         if partial and partial != self._last_partial:
             self._last_partial = partial
             return Partial(partial)
+        return None
+
+    def pause(self, seconds: float) -> Utterance | None:
+        """No audio arrived for `seconds` (a phone that suppresses silence, a stream that stopped): quiet.
+
+        At the first gap, `lookahead_s` of silence is decoded at once, ahead of the clock: Kaldi's network
+        computes in chunks of about a quarter second, so without it the final result would first have to
+        compute the last words (~150 ms on this machine) after the end of speech is already certain."""
+        self._quiet_s += seconds
+        if self._speech_ended():
+            return self.flush()
+        if self._heard_speech and self._silence_ahead_s <= 0:
+            self._kaldi.AcceptWaveform(bytes(int(self.lookahead_s * self.sample_rate) * 2))
+            self._silence_ahead_s = self.lookahead_s
+        self._silence_ahead_s -= seconds
         return None
 
     def flush(self) -> Utterance | None:
@@ -175,6 +205,9 @@ class Transcriber:
 
     async def feed(self, pcm: bytes) -> Partial | Utterance | None:
         return await self._run(self._recognizer.accept, pcm)
+
+    async def pause(self, seconds: float) -> Utterance | None:
+        return await self._run(self._recognizer.pause, seconds)
 
     async def finish(self) -> Utterance | None:
         return await self._run(self._recognizer.flush)
