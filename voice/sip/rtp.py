@@ -59,13 +59,17 @@ def build_rtp(payload_type: int, sequence: int, timestamp: int, ssrc: int, paylo
     return struct.pack("!BBHII", 0x80, second, sequence & 0xFFFF, timestamp & 0xFFFFFFFF, ssrc) + payload
 
 
+_G711 = {codec.payload_type: codec for codec in Codec}
+
+
 class DtmfReceiver:
     """RFC 4733 telephone-events → digits, each key press reported once.
 
     A key press is several packets with the same RTP timestamp (updates, then three end
     packets); the first packet of a new timestamp reports the digit, so the dialogue hears it
     at once and a lost end packet loses nothing. A press that reuses the timestamp of one that
-    already ended, after a pause, counts as new (some senders replay recorded events).
+    already ended counts as new when it starts with the marker bit (RFC 4733 2.5.1.2: set on an
+    event's first packet) or after a pause: some senders replay recorded events, timestamps and all.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, repeat_gap_s: float = 0.2) -> None:
@@ -80,7 +84,7 @@ class DtmfReceiver:
             return None
         now, end = self._clock(), bool(packet.payload[1] & 0x80)
         repeated = (packet.timestamp == self._last_timestamp and self._ended and not end
-                    and now - self._last_seen > self._repeat_gap_s)
+                    and (packet.marker or now - self._last_seen > self._repeat_gap_s))
         new = packet.timestamp != self._last_timestamp or repeated
         self._last_seen = now
         if not new:
@@ -147,8 +151,9 @@ class RtpStream(asyncio.DatagramProtocol):
             return
         self.remote = (addr[0], addr[1])
         self.stats.received += 1
-        if packet.payload_type == self.codec.payload_type and self.on_audio is not None:
-            self.on_audio(decode(packet.payload, self.codec))
+        if packet.payload_type in _G711 and self.on_audio is not None:
+            # either law is decoded, whichever was negotiated: some phones switch, and a bridge must not go mute
+            self.on_audio(decode(packet.payload, _G711[packet.payload_type]))
         elif packet.payload_type == self.telephone_event and self.on_dtmf is not None:
             digit = self._dtmf.accept(packet)
             if digit is not None:
