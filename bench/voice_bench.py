@@ -40,9 +40,9 @@ import threading
 import time
 from pathlib import Path
 
+from bot.config import read_voice_settings
 from voice.audio import Codec, Pcm, decode, frame_bytes, read_wav, resample, silence
 from voice.models import model_path
-from voice.settings import read_voice_settings
 from voice.sip.rtp import RtpPacket, RtpStream, parse_rtp
 from voice.stt import TELEPHONE_RATE, Recognizer, Utterance
 from voice.tts import Synthesizer
@@ -404,12 +404,16 @@ async def bench_latency(servers, calls: int, scratch: Path, korean: Path | None,
     timed = [r for r in rows if r["latency_ms"] is not None and not r["gateway_still_talking"]]
     wire = [float(r["latency_ms"]) for r in timed]
     internal = [t.latency_s * 1000 for s in result["sessions"] for t in s.timings]
+    parts = [t.parts_ms() for s in result["sessions"] for t in s.timings if t.parts_ms()]
+    speech_parts = [p for p in parts if p["recognise"] > 1.0]  # keys are complete the moment they are seen
     by_kind = {kind: [float(r["latency_ms"]) for r in timed if r["kind"] == kind] for kind in ("keys", "speech")}
     return {"calls": calls, "turns_seen": len(rows), "turns_timed": len(wire),
             "turns_unanswered": sum(1 for r in rows if r["latency_ms"] is None),
             "turns_gateway_still_talking": sum(1 for r in rows if r["gateway_still_talking"]),
             "wire_ms": summary(wire), **{f"wire_{kind}_ms": summary(v) for kind, v in by_kind.items()},
             "turn_timing_ms": summary(internal),
+            "speech_turn_parts_ms": {part: summary([p[part] for p in speech_parts])
+                                     for part in ("recognise", "dialogue", "speak")},
             "outcomes": sorted({s.outcome or "ended" for s in result["sessions"]}),
             "sipp_exit_codes": result["sipp_exit_codes"]}
 

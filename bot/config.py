@@ -7,6 +7,7 @@ organisation, local ports), so `make run` needs no configuration at all.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,48 @@ class SipSettings:
     domain: str = ""
     username: str = "receptionist"
     password: str = ""
+    dialogue_timeout_s: float = 3.0
+    """A call whose dialogue does not answer within this goes to the operator (the fail-safe)."""
+    internal_from: tuple[str, ...] = ()
+    """Addresses (the PBX) trusted to present an internal caller's extension as the caller ID.
+    Empty: every call is external, whatever number it shows (caller ID is easy to fake)."""
+
+
+SPEECH_LANGUAGES = ("zh", "en", "ko")
+"""Languages a Vosk model can be configured for (ko: the only model on the package registry here)."""
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    var_dir: Path
+    """Where models (`vosk/<lang>`) and the prompt cache (`prompts/`) live."""
+    vosk_paths: Mapping[str, Path] = field(default_factory=dict)
+    """Language → configured Vosk model directory (RECEPTIONIST_VOSK_<LANG>); may not exist."""
+    tts_rate: int = 160
+    """Speaking rate in words per minute for pyttsx3."""
+    tts_timeout_s: float = 20.0
+    """A prompt that takes longer than this to render is abandoned."""
+
+    @property
+    def models_dir(self) -> Path:
+        return self.var_dir / "vosk"
+
+    @property
+    def prompts_dir(self) -> Path:
+        return self.var_dir / "prompts"
+
+
+def read_voice_settings(env: Mapping[str, str] | None = None) -> VoiceSettings:
+    """Read RECEPTIONIST_VAR, RECEPTIONIST_VOSK_ZH/EN/KO, RECEPTIONIST_TTS_RATE (`env` instead of os.environ)."""
+    env = os.environ if env is None else env
+    var_dir = Path(env.get("RECEPTIONIST_VAR", "").strip() or PROJECT_ROOT / "var")
+    paths = {
+        lang: Path(value)
+        for lang in SPEECH_LANGUAGES
+        if (value := env.get(f"RECEPTIONIST_VOSK_{lang.upper()}", "").strip())
+    }
+    rate = env.get("RECEPTIONIST_TTS_RATE", "").strip()
+    return VoiceSettings(var_dir=var_dir, vosk_paths=paths, tts_rate=int(rate) if rate.isdigit() else 160)
 
 
 @dataclass(frozen=True)
@@ -81,6 +124,7 @@ class Settings:
     """Where call recordings live (default var/recordings); the console serves nothing outside it."""
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     sip: SipSettings = field(default_factory=SipSettings)
+    voice: VoiceSettings = field(default_factory=lambda: read_voice_settings({}))
 
     @property
     def db_url(self) -> str:
@@ -122,5 +166,8 @@ def load_settings() -> Settings:
             domain=_env("RECEPTIONIST_SIP_DOMAIN"),
             username=_env("RECEPTIONIST_SIP_USER", "receptionist"),
             password=_env("RECEPTIONIST_SIP_PASSWORD"),
+            internal_from=tuple(a.strip() for a in _env("RECEPTIONIST_SIP_INTERNAL_FROM").split(",") if a.strip()),
+            dialogue_timeout_s=_env_int("RECEPTIONIST_DIALOGUE_TIMEOUT_S", 3),
         ),
+        voice=read_voice_settings(),
     )

@@ -14,6 +14,7 @@ cancelled when it ends. One session's failure never reaches another call (voice/
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -24,18 +25,19 @@ from typing import Any
 
 from bot.dialogue.language import detect_language
 from bot.org.model import Directory
-from voice.audio import Pcm, silence, tone
+from voice.audio import silence, tone
 from voice.dialogue_client import DialogueClient, DialogueUnavailable, Reply
+from voice.listener import Listener
 from voice.recording import CallRecorder
 from voice.sip.ua import Call, Dtmf, Hangup, TransferProgress
 from voice.stt import Partial, Recognizer, SpeechModels, Transcriber, Utterance
-from voice.transfer import Transferring, Transfers, bridge
+from voice.transfer import Transferring, Transfers, bridge, spoken_consent
 from voice.tts import SynthesisError, Synthesizer
 
 log = logging.getLogger(__name__)
 
-GAP_S = 0.2
-"""No caller audio for this long is decoded as silence (so the end of an utterance is still found)."""
+VOICEMAIL_S = 60.0
+"""The longest voice message a caller can leave when nobody can take the call."""
 MAX_TURNS = 200
 """A call that goes on longer than this many turns is handed to the operator's care (ended)."""
 
@@ -44,10 +46,15 @@ PHRASES: dict[str, dict[str, str]] = {
                     "en": "Speech recognition is not available. Please key the extension, or press zero for the operator."},
     "failsafe": {"zh": "抱歉，系统暂时无法应答，正在为您转接人工服务，请稍等。",
                  "en": "Sorry, the system cannot answer right now. Connecting you to the operator, please hold."},
-    "goodbye": {"zh": "抱歉，暂时无法为您接通，请稍后再拨。再见。",
-                "en": "Sorry, nobody can take your call right now. Please call again later. Goodbye."},
+    "voicemail": {"zh": "抱歉，现在没有人能接听。请在提示音后留下您的姓名、电话和事由，我们会尽快回电。说完请挂机。",
+                  "en": "Sorry, nobody can take your call right now. After the tone, please leave your name, "
+                        "number and message, and we will call you back. Hang up when you have finished."},
+    "voicemail_thanks": {"zh": "您的留言已记录，我们会尽快回电。再见。",
+                         "en": "Your message has been recorded. We will call you back soon. Goodbye."},
     "operator": {"zh": "转人工", "en": "operator please"},
     "accept": {"zh": "接听请按一，拒绝请按二。", "en": "Press one to accept the call, or two to decline."},
+    "accept_by_voice": {"zh": "接听请说“好”或按一，拒绝请说“不”或按二。",
+                        "en": "Say yes or press one to accept the call; say no or press two to decline."},
 }
 """What the gateway itself says (the dialogue says everything else)."""
 
@@ -77,21 +84,39 @@ class SessionServices:
     recordings_dir: Path | None = None
     link_recording: Callable[[str, str, str], Awaitable[None]] | None = None
     """(conversation, caller_id, path) → stored in the call record."""
+    file_voicemail: Callable[[str, str, float], Awaitable[None]] | None = None
+    """(conversation, caller_id, seconds) → a message for staff: the caller left a voice message."""
     inter_digit_s: float = 1.5
     first_metadata: dict[str, Any] = field(default_factory=dict)
     """Extra metadata for a call's first message (GatewayConfig.first_metadata)."""
+    internal_peers: frozenset[str] = frozenset()
+    """Addresses trusted to present an internal extension as caller ID (GatewayConfig.internal_peers)."""
     blind_by_refer: bool = False
     """Blind transfers by REFER (the PBX rings; busy/no answer come back only as the NOTIFY says)."""
 
 
 @dataclass
 class TurnTiming:
+    """One turn's clock (time.monotonic): the caller's input ended, was recognised, was answered, the reply began."""
+
     input_end: float
     reply_start: float
+    recognised: float | None = None
+    """When the utterance was final (speech) or the keys were complete; None when not measured."""
+    answered: float | None = None
+    """When the dialogue's replies arrived."""
 
     @property
     def latency_s(self) -> float:
         return self.reply_start - self.input_end
+
+    def parts_ms(self) -> dict[str, float]:
+        """Where the time went: end-pointing, the dialogue, rendering and starting the reply."""
+        if self.recognised is None or self.answered is None:
+            return {}
+        return {"recognise": round((self.recognised - self.input_end) * 1000, 1),
+                "dialogue": round((self.answered - self.recognised) * 1000, 1),
+                "speak": round((self.reply_start - self.answered) * 1000, 1)}
 
 
 @dataclass
@@ -107,9 +132,11 @@ class CallSession:
     timings: list[TurnTiming] = field(default_factory=list)
     outcome: str = ""
     recording: Path | None = None
+    announced: list[str] = field(default_factory=list)
+    """Announcements spoken to callees (announced transfers)."""
 
     def __post_init__(self) -> None:
-        self._inputs: asyncio.Queue[tuple[str, float] | None] = asyncio.Queue()
+        self._inputs: asyncio.Queue[tuple[str, float, float] | None] = asyncio.Queue()
         self._audio: asyncio.Queue[bytes] = asyncio.Queue()
         self._progress: asyncio.Queue[TransferProgress] = asyncio.Queue()
         self._gone = asyncio.Event()
@@ -118,9 +145,9 @@ class CallSession:
         self._digit_timer: asyncio.TimerHandle | None = None
         self._prompt_playing = False
         self._listening = True
-        self._last_voiced = 0.0
-        self._pending_input_end: float | None = None
-        self._transcriber: Transcriber | None = None
+        self._pending_turn: tuple[float, float, float] | None = None
+        """(input ended, recognised, answered) of the turn whose reply has not started yet."""
+        self._listener: Listener | None = None
         self._stt_language: str | None = None
 
     # ------------------------------------------------------------------ the call
@@ -133,15 +160,15 @@ class CallSession:
         try:
             directory = await self.services.directory()
             self.language = (directory.organization.languages or ("zh",))[0]
-            await self._conversation()
+            await self._conversation(self._internal(directory))
         finally:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await self._save_recording()
 
-    async def _conversation(self) -> None:
-        replies = await self._ask("", self._metadata())
+    async def _conversation(self, internal: bool) -> None:
+        replies = await self._ask("", self._metadata(internal))
         if replies is None:
             return await self._failsafe()
         first = True
@@ -157,13 +184,21 @@ class CallSession:
             if heard is None:
                 return
             replies = await self._ask(heard[0])
-            self._pending_input_end = heard[1]
+            self._pending_turn = (heard[1], heard[2], time.monotonic())
             if replies is None:
                 return await self._failsafe()
 
-    def _metadata(self) -> dict[str, Any]:
+    def _internal(self, directory: Directory) -> bool:
+        """An internal call: from a trusted address (the PBX), showing an extension of the directory.
+        Anyone can put any number in From, so the number alone never makes a call internal."""
+        number = self.call.info.caller_id
+        if not number or self.call.info.peer[0] not in self.services.internal_peers:
+            return False
+        return any(person.extension == number for person in directory.people)
+
+    def _metadata(self, internal: bool) -> dict[str, Any]:
         return {**self.services.first_metadata, "channel": "phone", "caller_id": self.call.info.caller_id or None,
-                "caller_name": self.call.info.caller_name or None, "internal": False}
+                "caller_name": self.call.info.caller_name or None, "internal": internal}
 
     async def _ask(self, text: str, metadata: dict[str, Any] | None = None) -> list[Reply] | None:
         if text:
@@ -191,9 +226,10 @@ class CallSession:
             return False
         if call is self.call:
             self.spoken.append(text)
-            if self._pending_input_end is not None:
-                self.timings.append(TurnTiming(self._pending_input_end, time.monotonic()))
-                self._pending_input_end = None
+            if self._pending_turn is not None:
+                ended, recognised, answered = self._pending_turn
+                self.timings.append(TurnTiming(ended, time.monotonic(), recognised, answered))
+                self._pending_turn = None
         self._prompt_playing = call is self.call
         try:
             playing = call.rtp.play(prompt.pcm.data)
@@ -221,7 +257,7 @@ class CallSession:
                     return True
                 self._adopt_language(follow)
                 return await self._perform(follow, depth=depth + 1)
-        if announce_keypad and self._transcriber is None:
+        if announce_keypad and self._listener is None:
             await self._speak(self.call, phrase("keypad_only", self.language))
         return False
 
@@ -244,7 +280,8 @@ class CallSession:
             else:
                 job = Transferring(self.call, destination, min(ring_timeout_s, 120.0),
                                    str(payload.get("announcement") or "") if mode == "announced" else "",
-                                   speak_to=self._announce, caller_gone=self._gone)
+                                   speak_to=self._announce, caller_gone=self._gone,
+                                   hear_consent=self._hear_consent if self._listener is not None else None)
                 holding = self.call.rtp.play(hold_audio())
                 result, callee = await self.services.transfers.dial(job)
                 if not holding.done():
@@ -262,24 +299,53 @@ class CallSession:
                 self._spawn(self._report(result), "report")
             await bridge(self.call, callee, self.recorder.caller_audio if self.recorder else None, self._gone)
             return None
-        follow = await self._report(result) if report else []
         if result == "answered":  # a blind transfer the PBX completed: the caller has left us
+            if report:
+                self._spawn(self._report(result), "report")
+            return None
+        if not report:
+            return []
+        follow = await self._report(result)
+        if follow is None:  # the dialogue went silent while the caller waited: a human takes over
+            await self._failsafe()
             return None
         return follow
 
-    async def _report(self, result: str) -> list[Reply]:
+    async def _report(self, result: str) -> list[Reply] | None:
+        """Tell the dialogue how a transfer ended; its replies, or None when it did not answer."""
         try:
             return await self.services.dialogue.report_transfer(self.conversation, result)
         except DialogueUnavailable as exc:
             log.warning("call %s: transfer result %s not delivered (%s)", self.conversation, result, exc)
-            return []
+            return None
 
     async def _announce(self, callee: Call, announcement: str) -> bool:
         language = detect_language(announcement, self.language)
-        return await self._speak(callee, f"{announcement} {phrase('accept', language)}")
+        self.announced.append(announcement)
+        accept = phrase("accept_by_voice" if self._listener is not None else "accept", language)
+        return await self._speak(callee, f"{announcement} {accept}")
+
+    async def _hear_consent(self, callee: Call, answers: asyncio.Queue[bool]) -> None:
+        """The callee's spoken answer to the announcement, in the caller's recognition language."""
+        models, language = self.services.speech_models, self._stt_language
+        model = models.get(language) if models is not None and language else None
+        if model is None:
+            return
+        listener = Listener(Transcriber(Recognizer(model, 8000), self.services.executor))
+        callee.rtp.on_audio = listener.hear
+        async for result in listener.results(f"call {self.conversation} (callee)"):
+            if isinstance(result, Utterance):
+                answer = spoken_consent(result.text)
+                log.info("call %s: the callee said %r: %s", self.conversation, result.text, answer)
+                if answer is not None:
+                    answers.put_nowait(answer)
+                    return
 
     async def _failsafe(self) -> None:
-        """The dialogue is silent: say so and put the caller through to the operator, whatever happens."""
+        """The dialogue is silent: say so and put the caller through to the operator; when the operator
+        cannot take the call either, the caller leaves a voice message, which reaches staff as a message."""
+        if self.outcome.startswith("failsafe"):
+            return
         self.outcome = "failsafe"
         await self._speak(self.call, phrase("failsafe", self.language))
         try:
@@ -292,7 +358,30 @@ class CallSession:
             follow = await self._transfer(transfer, report=False)
             if follow is None:
                 return
-        await self._speak(self.call, phrase("goodbye", self.language))
+        await self._voicemail()
+
+    async def _voicemail(self) -> None:
+        """Record the caller's message (it is in the call's recording) and file it for staff to call back."""
+        self.outcome = "failsafe:voicemail"
+        if self._gone.is_set():
+            return
+        await self._speak(self.call, phrase("voicemail", self.language))
+        if self._gone.is_set():
+            return
+        await self.call.rtp.play(tone(8000, 0.4, 880.0, 3000))
+        self._listening = False  # the dialogue is not there to answer: nothing is taken as a turn
+        started = time.monotonic()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._gone.wait(), VOICEMAIL_S)
+        seconds = time.monotonic() - started
+        if self.services.file_voicemail is not None:
+            try:
+                await self.services.file_voicemail(self.conversation, self.call.info.caller_id, seconds)
+            except Exception:
+                log.exception("call %s: the voice message could not be filed", self.conversation)
+        if not self._gone.is_set():
+            await self._speak(self.call, phrase("voicemail_thanks", self.language))
+            await self.call.hangup()
 
     # ------------------------------------------------------------------ listening
 
@@ -308,45 +397,25 @@ class CallSession:
         except Exception:
             log.exception("the %s speech model cannot be loaded: keypad only", language)
             return
-        self._transcriber = Transcriber(Recognizer(model, 8000), self.services.executor)
+        self._listener = Listener(Transcriber(Recognizer(model, 8000), self.services.executor))
         self._stt_language = language
         self._spawn(self._listen(), "listen")
 
     def _heard_audio(self, pcm: bytes) -> None:
         if self.recorder is not None:
             self.recorder.caller_audio(pcm)
-        if self._transcriber is not None and self._listening:
-            self._audio.put_nowait(pcm)
+        if self._listener is not None and self._listening:
+            self._listener.hear(pcm)
 
     async def _listen(self) -> None:
-        assert self._transcriber is not None
-        while True:
-            try:
-                chunks = [await asyncio.wait_for(self._audio.get(), GAP_S)]
-            except asyncio.TimeoutError:
-                # No RTP (a phone that suppresses silence, or a player that stopped): a recent
-                # utterance must still end, so the gap is decoded as the silence it is.
-                if time.monotonic() - self._last_voiced > 2.0:
-                    continue
-                chunks = [silence(8000, GAP_S)]
-            while not self._audio.empty():
-                chunks.append(self._audio.get_nowait())
-            pcm = b"".join(chunks)
-            if Pcm(pcm, 8000).rms >= 300:
-                self._last_voiced = time.monotonic()
-            try:
-                result = await self._transcriber.feed(pcm)
-            except asyncio.TimeoutError:
-                log.warning("call %s: speech decoding fell behind", self.conversation)
-                if self._transcriber.retired:
-                    log.error("call %s: speech recognition stopped for this call; keys still work", self.conversation)
-                    return
-                continue
+        assert self._listener is not None
+        async for result in self._listener.results(f"call {self.conversation}"):
             if isinstance(result, Partial) and self._prompt_playing:
                 self.call.rtp.stop_playback()  # barge-in
             elif isinstance(result, Utterance) and self._listening:
                 log.info("call %s heard %r (%.2f)", self.conversation, result.text, result.confidence)
-                self._inputs.put_nowait((result.text, self._last_voiced or time.monotonic()))
+                now = time.monotonic()
+                self._inputs.put_nowait((result.text, self._listener.last_voiced or now, now))
 
     async def _read_events(self) -> None:
         while True:
@@ -376,10 +445,12 @@ class CallSession:
         digits, self._digits = "".join(self._digits), []
         if digits:
             text = phrase("operator", self.language) if digits == "0" else digits
-            self._inputs.put_nowait((text, time.monotonic()))
+            now = time.monotonic()
+            self._inputs.put_nowait((text, now, now))
 
-    async def _next_input(self) -> tuple[str, float] | None:
-        """The caller's next utterance or keyed number (text, when it ended); None when they hung up."""
+    async def _next_input(self) -> tuple[str, float, float] | None:
+        """The caller's next utterance or keyed number (text, when it ended, when it was recognised);
+        None when they hung up."""
         while True:
             item = await self._inputs.get()
             if item is None or item[0].strip():

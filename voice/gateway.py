@@ -24,6 +24,7 @@ from bot.db.engine import Database
 from bot.org.model import Directory
 from bot.org.store import DirectoryCache
 from bot.records import calls as call_records
+from bot.records import messages
 from voice.call_session import PHRASES, CallSession, SessionServices
 from voice.dialogue_client import DialogueClient
 from voice.recording import recording_name
@@ -53,6 +54,8 @@ class GatewayConfig:
     dialogue_timeout_s: float = 3.0
     inter_digit_s: float = 1.5
     blind_by_refer: bool = False
+    internal_peers: frozenset[str] = frozenset()
+    """Source addresses (the PBX) whose calls from a directory extension are internal calls."""
     tts_rate: int = 160
     tts_workers: int = 2
     first_metadata: dict[str, Any] = field(default_factory=dict)
@@ -80,14 +83,17 @@ class Gateway:
         self.sessions: list[CallSession] = []
         """Every call this gateway took (kept for tests, the benchmark and logs; trimmed to the last 500)."""
         self.failed_calls = 0
+        self._in_progress: set[asyncio.Task[Any]] = set()
+        """The calls being handled: on close they are hung up and given time to store their records."""
         self._registration: asyncio.Task[None] | None = None
         self.services = SessionServices(
             dialogue=self.dialogue, synthesizer=self.synthesizer,
             transfers=Transfers(self.ua, config.dial_plan, self.directory),
             directory=self.directory, speech_models=self.speech_models, speech_language=config.speech_language,
             executor=self.executor, recordings_dir=config.recordings_dir, link_recording=self.link_recording,
+            file_voicemail=self.file_voicemail,
             inter_digit_s=config.inter_digit_s, blind_by_refer=config.blind_by_refer,
-            first_metadata=config.first_metadata,
+            first_metadata=config.first_metadata, internal_peers=config.internal_peers,
         )
 
     async def directory(self) -> Directory:
@@ -104,7 +110,8 @@ class Gateway:
         if missing:
             log.warning("no speech model for %s: callers in %s can key an extension, or 0 for the operator",
                         ", ".join(missing), ", ".join(missing))
-        await self.synthesizer.prerender((text, lang) for key in ("keypad_only", "failsafe", "goodbye")
+        await self.synthesizer.prerender((text, lang) for key in ("keypad_only", "failsafe", "voicemail",
+                                                                  "voicemail_thanks")
                                          for lang, text in PHRASES[key].items())
         if self.config.account is not None:
             self._registration = asyncio.ensure_future(self.ua.stay_registered(self.config.account))
@@ -115,11 +122,16 @@ class Gateway:
         session = CallSession(call, self.services, new_conversation_id(call.info.call_id))
         self.sessions.append(session)
         del self.sessions[:-500]
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_progress.add(task)
         try:
             await session.run()
         except Exception:
             self.failed_calls += 1
             log.exception("call %s failed; the gateway carries on", session.conversation)
+        finally:
+            self._in_progress.discard(task)
 
     async def link_recording(self, conversation: str, caller_id: str, path: str) -> None:
         def store() -> None:
@@ -129,10 +141,44 @@ class Gateway:
 
         await asyncio.to_thread(store)
 
-    async def close(self) -> None:
+    async def file_voicemail(self, conversation: str, caller_id: str, seconds: float) -> None:
+        """A caller nobody could answer left a voice message: a message for the general mailbox (or the
+        first department), with the caller's number to call back; the audio is the call's recording."""
+        directory = await self.directory()
+        recipient = directory.policy.general_mailbox or (directory.departments[0].id if directory.departments
+                                                         else "operator")
+        text = (f"语音留言（系统无法应答，无人接听时留下，约 {seconds:.0f} 秒）：请在控制台收听本次通话录音并回电。\n"
+                f"Voice message ({seconds:.0f} s), left when the receptionist could not answer and nobody took the call: "
+                "listen to this call's recording in the console and call back.")
+
+        try:  # caller ID is untrusted: a number that cannot be called back is left out, the message kept
+            callback = messages.normalize_callback_number(caller_id or None)
+        except ValueError:
+            callback = None
+
+        def store() -> None:
+            with self.database.session() as session:
+                call_records.start_call(session, conversation, call_records.Channel.PHONE, caller_id=caller_id or None)
+                messages.take_message(session, recipient, text, caller_name="", callback_number=callback,
+                                      conversation=conversation)
+
+        await asyncio.to_thread(store)
+        log.info("call %s: voice message filed for %s", conversation, recipient)
+
+    async def close(self, grace_s: float = 10.0) -> None:
+        """Stop: hang up the calls in progress and let each store its recording and record (up to
+        `grace_s`), so a restart loses nothing already said; then close the SIP socket."""
         if self._registration is not None:
             self._registration.cancel()
             await asyncio.gather(self._registration, return_exceptions=True)
+        in_progress = list(self._in_progress)
+        if in_progress:
+            log.info("hanging up %d call(s) in progress and storing their recordings", len(in_progress))
+            live = [s.call for s in self.sessions if s.call.state != "ended"]
+            await asyncio.gather(*(call.hangup(timeout_s=2.0) for call in live), return_exceptions=True)
+            _, late = await asyncio.wait(in_progress, timeout=grace_s)
+            if late:
+                log.error("%d call(s) did not finish storing within %.0f s", len(late), grace_s)
         await self.ua.close()
         await self.dialogue.close()
         await self.synthesizer.close()

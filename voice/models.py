@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from voice.settings import VoiceSettings, read_voice_settings
+from bot.config import VoiceSettings, read_voice_settings
 
 
 @dataclass(frozen=True)

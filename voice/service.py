@@ -33,14 +33,26 @@ def gateway_config(settings: Settings, rasa_url: str) -> GatewayConfig:
         account = Account(registrar=registrar, domain=sip.domain or host, username=sip.username,
                           password=sip.password)
         dial_plan = DialPlan(proxy=registrar, domain=sip.domain or host)
-    speech = {lang: path for lang in ("zh", "en") if (path := model_path(lang)) is not None}
+    speech = {lang: path for lang in ("zh", "en") if (path := model_path(lang, settings.voice)) is not None}
     return GatewayConfig(
         rasa_url=rasa_url, api_token=read_api_token(settings.api_token, settings.var_dir),
         recordings_dir=settings.recordings_dir or settings.var_dir / "recordings",
         prompts_dir=settings.var_dir / "prompts", sip_host=sip.host, sip_port=sip.port,
         advertised_host=sip.advertised_host or None, user=sip.username, account=account, dial_plan=dial_plan,
-        speech_paths=speech,
+        speech_paths=speech, dialogue_timeout_s=sip.dialogue_timeout_s, tts_rate=settings.voice.tts_rate,
+        internal_peers=frozenset(_addresses(sip.internal_from)),
     )
+
+
+def _addresses(hosts: tuple[str, ...]) -> list[str]:
+    """Host names resolved once, at start: the INVITE's source address is compared with them."""
+    resolved = []
+    for host in hosts:
+        try:
+            resolved.append(socket.gethostbyname(host))
+        except OSError:
+            log.error("RECEPTIONIST_SIP_INTERNAL_FROM: %r does not resolve; calls from it count as external", host)
+    return resolved
 
 
 @dataclass

@@ -18,13 +18,28 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
+from bot.dialogue.parse import yes_no
 from bot.org.model import Directory
 from voice.sip.ua import Call, DialOutcome, Dtmf, Hangup, TransferProgress, UserAgent, dial_result
 
 log = logging.getLogger(__name__)
 
 ACCEPT_TIMEOUT_S = 15.0
-"""How long an announced callee has to press 1 (accept) or 2 (decline)."""
+"""How long an announced callee has, after the announcement, to accept (key 1, "yes") or decline (key 2, "no")."""
+ANNOUNCEMENT_LIMIT_S = 60.0
+
+_KO_DECLINE = re.compile(r"아니|안 ?돼|안 ?받|못 ?받|나중에|거절")
+_KO_ACCEPT = re.compile(r"네|예|응|좋아|연결|받을|받겠|돌려")
+
+
+def spoken_consent(text: str) -> bool | None:
+    """What a callee said to an announcement: accept (True), decline (False) or neither ("喂?", "who?").
+
+    Chinese and English are read by the dialogue's own yes/no reading; Korean (the one speech model
+    the package registry carries, used by the tests) by a few words."""
+    if re.search(r"[\uac00-\ud7a3]", text):
+        return False if _KO_DECLINE.search(text) else (True if _KO_ACCEPT.search(text) else None)
+    return yes_no(text)
 
 
 def dial_string(number: str) -> str:
@@ -68,6 +83,8 @@ class Transferring:
     announcement: str = ""
     speak_to: Callable[[Call, str], Awaitable[bool]] | None = None
     """Speak a text to a call (the announcement to the callee); True when it was all played."""
+    hear_consent: Callable[[Call, asyncio.Queue[bool]], Awaitable[None]] | None = None
+    """Recognise the callee's spoken answer, putting accept (True) or decline (False) on the queue."""
     caller_gone: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -136,22 +153,41 @@ class Transfers:
         return "answered", outcome.call
 
     async def _accepted(self, job: Transferring, callee: Call) -> bool:
-        """Announce the caller to the callee and wait for key 1 (accept) or 2 (decline)."""
-        if job.speak_to is not None:
-            await job.speak_to(callee, job.announcement)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + ACCEPT_TIMEOUT_S
-        while (remaining := deadline - loop.time()) > 0:
-            try:
-                event = await asyncio.wait_for(callee.events.get(), remaining)
-            except asyncio.TimeoutError:
-                break
-            if isinstance(event, Dtmf) and event.digit in "12":
-                callee.rtp.stop_playback()
-                return event.digit == "1"
-            if isinstance(event, Hangup):
-                return False
-        return False
+        """Announce the caller to the callee; accepted by key 1 or a spoken yes, declined by key 2, a spoken
+        no, hanging up or silence. The callee may answer while the announcement is still playing."""
+        answers: asyncio.Queue[bool] = asyncio.Queue()
+        helpers = [asyncio.ensure_future(_keyed_consent(callee, answers))]
+        if job.hear_consent is not None:
+            helpers.append(asyncio.ensure_future(job.hear_consent(callee, answers)))
+        answer = asyncio.ensure_future(answers.get())
+        try:
+            if job.speak_to is not None:
+                speaking = asyncio.ensure_future(job.speak_to(callee, job.announcement))
+                await asyncio.wait({speaking, answer}, timeout=ANNOUNCEMENT_LIMIT_S, return_when=asyncio.FIRST_COMPLETED)
+                if not speaking.done():
+                    callee.rtp.stop_playback()
+                    await asyncio.gather(speaking, return_exceptions=True)
+            await asyncio.wait_for(asyncio.shield(answer), ACCEPT_TIMEOUT_S)
+            return answer.result()
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            answer.cancel()
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.gather(answer, *helpers, return_exceptions=True)
+
+
+async def _keyed_consent(callee: Call, answers: asyncio.Queue[bool]) -> None:
+    """Key 1 accepts, key 2 declines; hanging up declines."""
+    while True:
+        event = await callee.events.get()
+        if isinstance(event, Dtmf) and event.digit in "12":
+            answers.put_nowait(event.digit == "1")
+            return
+        if isinstance(event, Hangup):
+            answers.put_nowait(False)
+            return
 
 
 async def _refer_outcome(progress: asyncio.Queue[TransferProgress], caller_gone: asyncio.Event,

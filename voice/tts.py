@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.config import PROJECT_ROOT
 from voice.audio import Codec, Pcm, encode, read_wav
-from voice.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 

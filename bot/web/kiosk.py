@@ -76,8 +76,8 @@ def kiosk_settings(settings: Settings, rasa_url: str | None = None,
     the prompt cache under the var folder, the Rasa server on the configured port."""
     models: dict[str, Path] = {}
     try:
+        from bot.config import read_voice_settings
         from voice.models import model_path
-        from voice.settings import read_voice_settings
 
         voice = read_voice_settings()
         models = {lang: path for lang in LANGUAGES if (path := model_path(lang, voice)) is not None}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import read_voice_settings
 from voice.models import model_path
-from voice.settings import read_voice_settings
 
 
 @pytest.fixture(scope="session")

@@ -88,9 +88,7 @@ CALLER_AWAITS_BYE = """  <recv request="BYE" timeout="{timeout_ms}"/>
 
 STAFF_ANSWERS = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="staff phone, answers">
-  <recv request="INVITE">
-    <action><ereg regexp=".*" search_in="hdr" header="From:" assign_to="caller_from"/></action>
-  </recv>
+  <recv request="INVITE">{capture}</recv>
   <send><![CDATA[
       SIP/2.0 180 Ringing
       [last_Via:]
@@ -117,13 +115,16 @@ STAFF_ANSWERS = """<?xml version="1.0" encoding="ISO-8859-1" ?>
       s=-
       c=IN IP[media_ip_type] [media_ip]
       t=0 0
-      m=audio [media_port] RTP/AVP 0 101
-      a=rtpmap:0 PCMU/8000
+      m=audio [media_port] RTP/AVP 8 101
+      a=rtpmap:8 PCMA/8000
       a=rtpmap:101 telephone-event/8000
   ]]></send>
   <recv request="ACK"/>
 {accept}
-  <nop><action><exec play_pcap_audio="{speech}"/></action></nop>
+{ending}</scenario>
+"""
+
+STAFF_TALKS_AND_HANGS_UP = """  <nop><action><exec play_pcap_audio="{speech}"/></action></nop>
   <pause milliseconds="{talk_ms}"/>
   <send retrans="500"><![CDATA[
       BYE sip:receptionist@[remote_ip]:[remote_port] SIP/2.0
@@ -136,7 +137,18 @@ STAFF_ANSWERS = """<?xml version="1.0" encoding="ISO-8859-1" ?>
       Content-Length: 0
   ]]></send>
   <recv response="200"/>
-</scenario>
+"""
+
+STAFF_IS_HUNG_UP_ON = """  <recv request="BYE" timeout="20000"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+  ]]></send>
 """
 
 
@@ -150,19 +162,29 @@ def keys(digits: str, gap_ms: int = 300) -> list[Step]:
     return [s for d in digits for s in (Step(pcap=DTMF.format(d)), Step(pause_ms=gap_ms))]
 
 
-def caller_scenario(steps: list[Step], path: Path, hang_up: bool = True, wait_bye_ms: int = 60000) -> Path:
+def caller_scenario(steps: list[Step], path: Path, hang_up: bool = True, wait_bye_ms: int = 60000,
+                    caller_number: str = "+8613800000000") -> Path:
+    """A SIPp caller: INVITE from `caller_number`, the steps, then BYE (or wait for the gateway's BYE)."""
     body = "".join(f'  <pause milliseconds="{s.pause_ms}"/>\n' if s.pause_ms else
                    f'  <nop><action><exec play_pcap_audio="{s.pcap}"/></action></nop>\n' for s in steps)
     tail = CALLER_SENDS_BYE if hang_up else CALLER_AWAITS_BYE.format(timeout_ms=wait_bye_ms)
-    path.write_text(CALLER_HEAD + body + tail)
+    path.write_text((CALLER_HEAD + body + tail).replace("+8613800000000", caller_number))
     return path
 
 
 def staff_answers_scenario(path: Path, accept_key: str | None = None, talk_ms: int = 3000,
-                           accept_after_ms: int = 1500) -> Path:
-    accept = (f'  <pause milliseconds="{accept_after_ms}"/>\n  <nop><action><exec play_pcap_audio="{DTMF.format(accept_key)}"/>'
-              f'</action></nop>\n  <pause milliseconds="400"/>') if accept_key else ""
-    path.write_text(STAFF_ANSWERS.format(accept=accept, speech=SPEECH, talk_ms=talk_ms))
+                           accept_after_ms: int = 1500, answer_pcap: str | None = None,
+                           hung_up_on: bool = False) -> Path:
+    """A staff phone that answers; optionally answers an announcement with a key (or a spoken answer, a
+    pcap) after `accept_after_ms`; then talks and hangs up, or (`hung_up_on`) waits for the gateway's BYE."""
+    answer = answer_pcap or (DTMF.format(accept_key) if accept_key else None)
+    settle = "" if hung_up_on else '\n  <pause milliseconds="400"/>'  # a BYE during a pause aborts SIPp
+    accept = (f'  <pause milliseconds="{accept_after_ms}"/>\n  <nop><action><exec play_pcap_audio="{answer}"/>'
+              f'</action></nop>{settle}') if answer else ""
+    ending = STAFF_IS_HUNG_UP_ON if hung_up_on else STAFF_TALKS_AND_HANGS_UP.format(speech=SPEECH, talk_ms=talk_ms)
+    capture = "" if hung_up_on else ('\n    <action><ereg regexp=".*" search_in="hdr" header="From:" '
+                                     'assign_to="caller_from"/></action>\n  ')  # SIPp refuses an unused variable
+    path.write_text(STAFF_ANSWERS.format(accept=accept, ending=ending, capture=capture))
     return path
 
 

@@ -15,7 +15,7 @@ import wave
 from pathlib import Path
 
 import pytest
-from gateway_helpers import StaffPhone, Step, caller_scenario, keys, staff_answers_scenario
+from gateway_helpers import SPEECH, StaffPhone, Step, caller_scenario, keys, staff_answers_scenario
 from voice_helpers import run_sipp
 
 from bot.db.engine import open_database
@@ -61,14 +61,16 @@ def config(servers: Servers, tmp_path: Path, prompts_dir: Path, routes: dict[str
 
 
 async def call_gateway(cfg: GatewayConfig, db_url: str, steps: list[Step], tmp_path: Path, hang_up: bool,
-                       staff: StaffPhone | None = None, wait_bye_ms: int = 90000) -> tuple[Gateway, int, str, tuple[int, str]]:
+                       staff: StaffPhone | None = None, wait_bye_ms: int = 90000,
+                       caller_number: str = "+8613800000000") -> tuple[Gateway, int, str, tuple[int, str]]:
     database = open_database(db_url)
     gateway = Gateway(cfg, database)
     await gateway.start()
     try:
         if staff is not None:
             await staff.start()
-        scenario = caller_scenario(steps, tmp_path / "caller.xml", hang_up=hang_up, wait_bye_ms=wait_bye_ms)
+        scenario = caller_scenario(steps, tmp_path / "caller.xml", hang_up=hang_up, wait_bye_ms=wait_bye_ms,
+                                   caller_number=caller_number)
         code, log = await run_sipp(str(scenario), ("127.0.0.1", gateway.ua.port), tmp_path / "caller",
                                    service="8888", timeout_s=150)
         staff_result = await staff.finish() if staff is not None else (0, "")
@@ -267,3 +269,174 @@ def test_korean_speech_reaches_the_dialogue_which_after_repeats_hands_the_caller
     assert session.outcome == "transfer:answered"
     caller_turns = [t["text"] for t in servers.call_record(session.conversation)["transcript"] if t["who"] == "caller"]
     assert caller_turns == session.transcript_sent
+
+
+def _voiced_share(pcm: Pcm, frame: int = 320, level: float = 200.0) -> float:
+    frames = [pcm.data[i:i + frame] for i in range(0, len(pcm.data) - frame + 1, frame)]
+    return sum(1 for f in frames if Pcm(f, 8000).rms > level) / max(1, len(frames))
+
+
+def _gateway_side(recording: Path) -> Pcm:
+    """What the caller heard: the gateway's channel of the stereo recording."""
+    import audioop
+
+    with wave.open(str(recording)) as wav:
+        data = wav.readframes(wav.getnframes())
+    return Pcm(audioop.tomono(data, SAMPLE_WIDTH, 0, 1), 8000)
+
+
+@pytest.mark.parametrize("key", ["1", "2"])
+def test_an_announced_transfer_to_the_general_manager_connects_only_when_he_accepts(servers, tmp_path, prompts_dir, key):
+    """The finance director (8201) calls through the PBX and keys the general manager (8001), an executive:
+    the call is announced to him; key 1 connects the two, key 2 brings the caller back to the receptionist."""
+    (tmp_path / "caller").mkdir()
+    talk_ms = 6000
+    executive = StaffPhone(staff_answers_scenario(tmp_path / "gm.xml", accept_key=key, accept_after_ms=2500,
+                                                  talk_ms=talk_ms, hung_up_on=key == "2"), tmp_path / "gm")
+    cfg = config(servers, tmp_path, prompts_dir, {"8001": executive.address}, internal_peers=frozenset({"127.0.0.1"}))
+    steps = [Step(pause_ms=1500), *keys("8001")] + ([] if key == "1" else [Step(pause_ms=22000)])
+
+    gateway, code, log, (exec_code, exec_log) = run(call_gateway(
+        cfg, servers.db_url, steps, tmp_path, hang_up=key == "2", staff=executive, caller_number="8201"))
+
+    session = gateway.sessions[-1]
+    assert session.outcome == ("transfer:answered" if key == "1" else "transfer:declined"), \
+        (session.outcome, session.transcript_sent, session.spoken)
+    assert code == 0, log
+    assert exec_code == 0, f"the executive's phone was not rung, answered and (for key 1) bridged: {exec_log}"
+    assert len(session.announced) == 1 and "刘芳" in session.announced[0], session.announced
+    assert "8201" not in session.announced[0] and "财务" in session.announced[0]
+    record = _record_with_recording(servers, session.conversation)
+    heard = _gateway_side(session.recording)
+    if key == "1":
+        assert session.outcome == "transfer:answered"
+        assert record["outcome"] == "transferred" and record["transferred_to"] == "zhang-jianhua"
+        # the executive's voice (SIPp's speech) reached the caller: the last seconds are speech, not hold chimes
+        last = Pcm(heard.data[-int(8000 * (talk_ms - 1000) / 1000) * 2:], 8000)
+        assert _voiced_share(last) > 0.5, _voiced_share(last)
+    else:
+        assert session.outcome == "transfer:declined"
+        assert record["outcome"] != "transferred"
+        back = session.spoken[2:]
+        assert back, "after the executive declined, the receptionist must speak to the caller again"
+
+
+def test_the_general_manager_can_accept_by_saying_yes(servers, tmp_path, prompts_dir, korean_model_path):
+    """With a speech model the callee may answer the announcement by voice (here Korean "네", "yes", the only
+    model the package registry carries); the caller is then connected as with key 1."""
+    from gateway_helpers import rtp_pcap
+    from voice_helpers import espeak
+
+    (tmp_path / "caller").mkdir()
+    yes = rtp_pcap(espeak("네", "ko", 8000, tmp_path).data, tmp_path / "yes.pcap")
+    executive = StaffPhone(staff_answers_scenario(tmp_path / "gm.xml", answer_pcap=str(yes), accept_after_ms=3000,
+                                                  talk_ms=4000), tmp_path / "gm")
+    cfg = config(servers, tmp_path, prompts_dir, {"8001": executive.address}, internal_peers=frozenset({"127.0.0.1"}),
+                 speech_paths={"ko": korean_model_path}, speech_language="ko")
+
+    gateway, code, log, (exec_code, exec_log) = run(call_gateway(
+        cfg, servers.db_url, [Step(pause_ms=1500), *keys("8001")], tmp_path, hang_up=False, staff=executive,
+        caller_number="8201"))
+
+    assert code == 0, log
+    assert exec_code == 0, exec_log
+    session = gateway.sessions[-1]
+    assert len(session.announced) == 1
+    assert session.outcome == "transfer:answered", session.outcome
+
+
+def test_when_neither_the_dialogue_nor_the_operator_answers_the_caller_leaves_a_voice_message(
+        servers, tmp_path, prompts_dir):
+    from voice_helpers import free_udp_port
+
+    (tmp_path / "caller").mkdir()
+    operator = StaffPhone("staff_busy.xml", tmp_path / "operator")
+    dead = f"http://127.0.0.1:{free_udp_port()}"
+    cfg = config(servers, tmp_path, prompts_dir, {"8000": operator.address}, rasa_url=dead, dialogue_timeout_s=2.0)
+    steps = [Step(pause_ms=26000), Step(pcap=SPEECH), Step(pause_ms=3000)]  # after the prompts: speak, hang up
+
+    gateway, code, log, (op_code, op_log) = run(call_gateway(
+        cfg, servers.db_url, steps, tmp_path, hang_up=True, staff=operator, caller_number="13800138000"))
+
+    assert code == 0, log
+    assert op_code == 0, f"the operator's phone must be tried first: {op_log}"
+    session = gateway.sessions[-1]
+    assert session.outcome == "failsafe:voicemail", session.outcome
+    assert any("提示音" in text for text in session.spoken), session.spoken
+    left = _messages_for_call(servers.db_url, session.conversation)
+    assert len(left) == 1, left
+    assert left[0].recipient == "admin" and left[0].callback_number == "13800138000"
+    assert "语音留言" in left[0].text and left[0].status.value == "new"
+    record = _record_with_recording(servers, session.conversation)
+    assert record["recording"], "the voice message is the call's recording, which staff play in the console"
+    heard = _caller_side(Path(record["recording"]))
+    assert heard.duration_s > 20 and _voiced_share(Pcm(heard.data[-8000 * 2 * 8:], 8000)) > 0.3
+
+
+def _messages_for_call(db_url: str, conversation: str) -> list:
+    from bot.records.messages import list_messages
+
+    database = open_database(db_url)
+    try:
+        with database.session() as session:
+            return [m for m in list_messages(session) if m.conversation == conversation]
+    finally:
+        database.close()
+
+
+def _caller_side(recording: Path) -> Pcm:
+    import audioop
+
+    with wave.open(str(recording)) as wav:
+        data = wav.readframes(wav.getnframes())
+    return Pcm(audioop.tomono(data, SAMPLE_WIDTH, 1, 0), 8000)
+
+
+def test_stopping_the_gateway_mid_call_hangs_up_and_keeps_the_recording(servers, tmp_path, prompts_dir):
+    (tmp_path / "caller").mkdir()
+    cfg = config(servers, tmp_path, prompts_dir, {})
+
+    async def scenario() -> tuple[Gateway, int, str]:
+        database = open_database(servers.db_url)
+        gateway = Gateway(cfg, database)
+        await gateway.start()
+        try:
+            scenario_file = caller_scenario([Step(pause_ms=1000)], tmp_path / "caller.xml", hang_up=False,
+                                            wait_bye_ms=30000)
+            calling = asyncio.ensure_future(run_sipp(str(scenario_file), ("127.0.0.1", gateway.ua.port),
+                                                     tmp_path / "caller", service="8888", timeout_s=60))
+            for _ in range(100):  # the greeting is being spoken
+                if gateway.sessions and gateway.sessions[-1].spoken:
+                    break
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(2.0)
+            await gateway.close()  # a restart in the middle of the call
+            code, log = await calling
+            return gateway, code, log
+        finally:
+            database.close()
+
+    gateway, code, log = run(scenario())
+
+    assert code == 0, f"the caller must be hung up on cleanly (BYE), not left hanging: {log}"
+    session = gateway.sessions[-1]
+    assert session.recording is not None and session.recording.is_file()
+    record = _record_with_recording(servers, session.conversation, timeout_s=2.0)
+    assert record["recording"] == str(session.recording)
+
+
+def test_an_extension_as_caller_id_from_an_untrusted_address_is_an_outside_caller(servers, tmp_path, prompts_dir):
+    """Anyone can put "8201" in From: unless the call comes from the PBX's address, the caller is asked who
+    they are before the general manager is rung, like every outside caller."""
+    (tmp_path / "caller").mkdir()
+    cfg = config(servers, tmp_path, prompts_dir, {}, internal_peers=frozenset({"192.0.2.10"}))
+
+    gateway, code, log, _ = run(call_gateway(
+        cfg, servers.db_url, [Step(pause_ms=1500), *keys("8001"), Step(pause_ms=9000)], tmp_path, hang_up=True,
+        caller_number="8201"))
+
+    assert code == 0, log
+    session = gateway.sessions[-1]
+    assert session.announced == [] and not session.outcome.startswith("transfer"), (session.outcome, session.spoken)
+    assert "华信科技" in session.spoken[0], "the outside greeting names the company"
+    assert any("贵姓" in text or "哪家公司" in text or "单位" in text for text in session.spoken[2:]), session.spoken

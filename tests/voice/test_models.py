@@ -15,10 +15,10 @@ import pytest
 import vosk
 from voice_helpers import espeak
 
+from bot.config import read_voice_settings
 from voice import models
 from voice.audio import silence
 from voice.models import ModelArchiveError, ModelSource, install_archive, model_path
-from voice.settings import read_voice_settings
 from voice.stt import TELEPHONE_RATE, Recognizer, Utterance
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from voice_helpers import espeak
 
+from bot.config import read_voice_settings
 from voice.audio import frame_bytes, silence
 from voice.models import model_path
-from voice.settings import read_voice_settings
 from voice.stt import KIOSK_RATE, TELEPHONE_RATE, Partial, Recognizer, SpeechModels, Transcriber, Utterance
 
 KOREAN = "안녕하세요 저는 김민수입니다 재무팀 부탁합니다"
@@ -164,3 +164,50 @@ def test_a_decode_that_overruns_retires_the_recognizer_instead_of_feeding_it_twi
 
     retired, refused_at_once = asyncio.run(scenario())
     assert retired and refused_at_once
+
+
+def test_when_the_audio_simply_stops_the_utterance_ends_half_a_second_after_the_last_word(korean_model, tmp_path: Path):
+    """A phone that suppresses silence sends nothing after the caller's last word; the caller must still be
+    answered promptly: the end of speech is found from the clock (Listener), and the words are recognised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from voice.listener import Listener
+
+    rate = TELEPHONE_RATE
+    speech = espeak(KOREAN, "ko", rate, tmp_path).data
+    size = frame_bytes(rate)
+
+    async def scenario() -> tuple[Utterance, float]:
+        with ThreadPoolExecutor(2) as executor:
+            listener = Listener(Transcriber(Recognizer(korean_model, rate), executor))
+            results = listener.results("test")
+
+            async def talk() -> None:
+                start = time.monotonic()
+                for n, i in enumerate(range(0, len(speech), size)):
+                    listener.hear(speech[i:i + size])
+                    await asyncio.sleep(max(0.0, start + (n + 1) * 0.02 - time.monotonic()))
+
+            talking = asyncio.ensure_future(talk())
+            async for result in results:
+                if isinstance(result, Utterance):
+                    await talking
+                    return result, time.monotonic() - listener.last_voiced
+            raise AssertionError("no utterance")
+
+    utterance, after_last_word_s = asyncio.run(asyncio.wait_for(scenario(), 20))
+
+    assert utterance.text.strip() and utterance.confidence > 0
+    assert 0.45 <= after_last_word_s < 0.9, f"the end of speech was found {after_last_word_s:.2f} s after the last word"
+
+
+def test_a_gap_in_the_audio_is_counted_as_quiet_but_one_short_pause_does_not_end_the_utterance(korean_model, tmp_path: Path):
+    rate = TELEPHONE_RATE
+    recognizer = Recognizer(korean_model, rate)
+    stream(recognizer, espeak("안녕하세요", "ko", rate, tmp_path).data, rate)
+
+    assert recognizer.pause(0.1) is None, "a tenth of a second between words is not the end of an utterance"
+    finished = [recognizer.pause(0.1) for _ in range(5)]
+
+    assert any(isinstance(e, Utterance) for e in finished), finished
+    assert recognizer.pause(1.0) is None, "with no new speech, a long gap gives no second utterance"

@@ -38,8 +38,8 @@ pytestmark = [pytest.mark.slow,
 
 
 def _korean_model() -> Path | None:
+    from bot.config import read_voice_settings
     from voice.models import model_path
-    from voice.settings import read_voice_settings
 
     return model_path("ko", read_voice_settings())
 
