@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from bot.org.model import Presence
 from bot.org.store import DirectoryCache, load_directory, replace_directory, set_presence
 
@@ -34,3 +36,26 @@ def test_replacing_the_organisation_drops_people_no_longer_listed(demo_db, demo_
     assert version == 2
     assert cache.current().person("he-peng") is None
     assert len(cache.current().people) == len(demo_directory.people) - 1
+
+
+def test_a_save_started_from_an_older_version_changes_nothing(demo_db, demo_directory):
+    """An editor opened at version 1; meanwhile li-na went into a meeting (version 2): the editor's
+    save must not silently put her back to available."""
+
+    from bot.org.store import DirectoryChanged
+
+    with demo_db.session() as session:
+        set_presence(session, "li-na", Presence.IN_MEETING)
+    renamed = dataclasses.replace(demo_directory, organization=dataclasses.replace(
+        demo_directory.organization, name="Renamed Ltd"))
+
+    with pytest.raises(DirectoryChanged) as refused, demo_db.session() as session:
+        replace_directory(session, renamed, expected_version=1)
+
+    assert (refused.value.expected, refused.value.current) == (1, 2)
+    current = DirectoryCache(demo_db).current()
+    assert current.organization.name != "Renamed Ltd"
+    assert current.person("li-na").presence is Presence.IN_MEETING
+    with demo_db.session() as session:
+        assert replace_directory(session, renamed, expected_version=2) == 3
+    assert DirectoryCache(demo_db).current().organization.name == "Renamed Ltd"

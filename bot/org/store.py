@@ -27,12 +27,29 @@ class NoOrganization(LookupError):
     """The database holds no organisation yet: import one (receptionist org import FILE)."""
 
 
-def replace_directory(session: Session, directory: Directory) -> int:
-    """Store `directory` in place of the current organisation; returns the new version."""
+class DirectoryChanged(RuntimeError):
+    """The organisation changed since the editor read it (a presence change, another save)."""
+
+    def __init__(self, expected: int, current: int | None) -> None:
+        super().__init__(f"the organisation changed since version {expected} (it is now version {current})")
+        self.expected, self.current = expected, current
+
+
+def replace_directory(session: Session, directory: Directory, expected_version: int | None = None) -> int:
+    """Store `directory` in place of the current organisation; returns the new version.
+
+    With `expected_version` (what an editor started from), nothing is changed and DirectoryChanged is
+    raised when the stored version has moved on: a whole-file save must not silently undo a presence
+    change made meanwhile. The claim is one conditional UPDATE, so two concurrent saves cannot both win."""
     data = directory_to_data(directory)
     settings = {key: data[key] for key in _SETTINGS_SECTIONS if key in data}
+    if expected_version is not None:
+        claimed = session.execute(update(OrganizationRow).where(OrganizationRow.version == expected_version)
+                                  .values(version=expected_version + 1, updated_at=utcnow()))
+        if claimed.rowcount != 1:
+            raise DirectoryChanged(expected_version, directory_version(session))
     current = session.execute(select(OrganizationRow)).scalar_one_or_none()
-    version = (current.version + 1) if current else 1
+    version = expected_version + 1 if expected_version is not None else (current.version + 1) if current else 1
     session.execute(delete(DutyRow))
     session.execute(delete(PersonRow))
     session.execute(delete(DepartmentRow))

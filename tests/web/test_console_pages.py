@@ -210,6 +210,34 @@ def test_a_bad_organisation_file_shows_path_and_line_and_changes_nothing(console
         assert [e.username for e in audit.entries(session, action="organisation.save")] == ["ada"]
 
 
+def test_saving_the_organisation_file_never_undoes_a_presence_change_made_while_it_was_open(console):
+    admin, operator = console.client("ada"), console.client("oscar")
+
+    def editor() -> tuple[str, str]:
+        page = admin.get("/admin/organisation").text
+        text = html.unescape(re.search(r'<textarea name="text"[^>]*>(.*?)</textarea>', page, re.S).group(1))
+        return text, re.search(r'name="version" value="(\d+)"', page).group(1)
+
+    text, version = editor()
+    assert operator.post("/presence/li-na", data={"csrf": operator.csrf(), "presence": "in_meeting"}).status_code == 303
+    renamed = text.replace("name_en: Finance\n", "name_en: Finance & Accounts\n", 1)
+
+    stale = admin.post("/admin/organisation", data={"csrf": admin.csrf(), "text": renamed, "version": version})
+
+    assert stale.status_code == 409 and "未保存" in stale.text
+    assert "Finance &amp; Accounts" in stale.text, "the admin's text is kept in the editor"
+    directory = console.context.directory.current()
+    assert directory.person("li-na").presence is Presence.IN_MEETING
+    assert directory.department("finance").name_en == "Finance"
+    text, version = editor()  # opened again: the current organisation, with the presence change
+    renamed = text.replace("name_en: Finance\n", "name_en: Finance & Accounts\n", 1)
+    saved = admin.post("/admin/organisation", data={"csrf": admin.csrf(), "text": renamed, "version": version})
+    assert saved.status_code == 303
+    directory = console.context.directory.current()
+    assert directory.person("li-na").presence is Presence.IN_MEETING
+    assert directory.department("finance").name_en == "Finance & Accounts"
+
+
 def test_hours_holidays_and_duty_roster_are_edited_under_the_same_validation(console):
     client = console.client("ada")
     page = client.get("/admin/hours").text

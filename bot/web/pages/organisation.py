@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.org.model import WEEKDAYS, Directory
 from bot.org.orgfile import OrgFileError, Problem, directory_to_data, dump_org_text, parse_org_data, parse_org_text
 from bot.org.staff_csv import StaffImport, apply_staff_list, read_staff_csv
-from bot.org.store import NoOrganization, replace_directory
+from bot.org.store import DirectoryChanged, NoOrganization, replace_directory
 from bot.web.app import audit, current_directory, form_text, in_thread, redirect, render, require, run_db
 from bot.web.roles import Role
 
@@ -45,13 +45,24 @@ async def save_organisation(request: web.Request) -> web.Response:
     require(request, Role.ADMIN)
     form = await request.post()
     text = form_text(form, "text", MAX_ORG_TEXT)
+    started_from = _version_field(form)
     try:
         directory = await in_thread(parse_org_text, text, "organisation")
     except OrgFileError as exc:
         return render(request, "organisation.html", status=422, text=text, problems=exc.problems, saved=False,
-                      version=0)
-    version = await run_db(request, _store, request, directory, "organisation.save")
+                      version=started_from or 0)
+    try:
+        version = await run_db(request, _store, request, directory, "organisation.save", "", started_from)
+    except DirectoryChanged as exc:
+        return render(request, "organisation.html", status=409, text=text, problems=[], saved=False,
+                      version=started_from or 0, changed=exc.current)
     return redirect(f"/admin/organisation?saved=1&v={version}")
+
+
+def _version_field(form: Any) -> int | None:
+    """The directory version the editor was opened at (None: an old form without it, saved as before)."""
+    value = str(form.get("version", "")).strip()
+    return int(value) if value.isdigit() else None
 
 
 @routes.get("/admin/organisation.yml")
@@ -64,8 +75,9 @@ async def export_organisation(request: web.Request) -> web.Response:
                         headers={"Content-Disposition": 'attachment; filename="organisation.yml"'})
 
 
-def _store(session: Session, request: web.Request, directory: Directory, action: str, detail: str = "") -> int:
-    version = replace_directory(session, directory)
+def _store(session: Session, request: web.Request, directory: Directory, action: str, detail: str = "",
+           expected_version: int | None = None) -> int:
+    version = replace_directory(session, directory, expected_version)
     audit(session, request, action, directory.organization.name, detail or f"version {version}")
     return version
 
