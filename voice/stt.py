@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -101,51 +102,69 @@ def _utterance(result_json: str) -> Utterance | None:
 class Recognizer:
     """A streaming recognizer for one call. Not thread-safe: feed it from one worker at a time.
 
-    The end of an utterance is whichever comes first: Vosk's own end-point, or `end_silence_s`
-    of quiet (level under `speech_rms`) after speech. Vosk 0.3.45's end-pointer waits up to
-    several seconds on some models; a caller expects an answer well within a second.
+    Only speech is decoded. A 20 ms frame is speech when its level reaches `speech_rms`; the
+    quiet before it is kept (`preroll_s`, for a soft first sound), and after speech Kaldi gets
+    `tail_s` more of the quiet (a word's weak ending, and enough for its network to compute past
+    the last word). The rest of the quiet is counted but not decoded: a phone sends RTP all call
+    long, and decoding an idle line would cost a tenth of a core per call for nothing.
+
+    The end of an utterance is `end_silence_s` of quiet after speech (or Vosk's own end-point,
+    which rarely comes first: it waits for longer silences, up to seconds on some models).
     """
 
     def __init__(self, model: vosk.Model, sample_rate: int, end_silence_s: float = 0.5,
-                 speech_rms: float = 300.0, lookahead_s: float = 0.3) -> None:
+                 speech_rms: float = 300.0, tail_s: float = 0.4, preroll_s: float = 0.5) -> None:
         self.sample_rate = sample_rate
         self.end_silence_s = end_silence_s
-        self.lookahead_s = lookahead_s
         self.speech_rms = speech_rms
+        self.tail_s = tail_s
+        self.decoded_s = 0.0
+        """Seconds of audio given to Kaldi so far (what the call's recognition costs)."""
         self._kaldi = vosk.KaldiRecognizer(model, sample_rate)
         self._kaldi.SetWords(True)
+        self._frame = sample_rate // 50 * 2
+        self._preroll: deque[bytes] = deque(maxlen=max(1, round(preroll_s * 50)))
         self._last_partial = ""
         self._heard_speech = False
         self._quiet_s = 0.0
-        self._silence_ahead_s = 0.0
-        """Silence already decoded ahead of the clock in a gap (see `pause`)."""
-
-    def _track_level(self, pcm: bytes) -> bool:
-        """Count the quiet at the end of what was heard, 20 ms at a time (a chunk that joins the last words
-        with the silence after them must not hide that silence); True when the whole chunk was quiet."""
-        frame = self.sample_rate // 50 * 2
-        all_quiet = True
-        for start in range(0, len(pcm), frame):
-            piece = pcm[start:start + frame]
-            if Pcm(piece, self.sample_rate).rms >= self.speech_rms:
-                self._heard_speech, self._quiet_s, all_quiet = True, 0.0, False
-            else:
-                self._quiet_s += len(piece) / 2 / self.sample_rate
-        return all_quiet
+        """Quiet since the last speech, heard or a gap in the audio."""
+        self._tail_decoded_s = 0.0
+        """Quiet after the last speech already given to Kaldi."""
 
     def _speech_ended(self) -> bool:
         return self._heard_speech and self._quiet_s >= self.end_silence_s - 0.005  # 0.29 + 4 × 0.05 is not < 0.49
 
     def accept(self, pcm: bytes) -> Partial | Utterance | None:
         """Feed 16-bit PCM at `sample_rate`; an Utterance when the caller has stopped speaking."""
-        self._silence_ahead_s = 0.0
-        if self._track_level(pcm) and self._speech_ended():
-            return self.flush()  # this chunk is the silence that ends the utterance: nothing in it to decode
+        batch, ended = bytearray(), False
+        for start in range(0, len(pcm), self._frame):
+            frame = pcm[start:start + self._frame]
+            seconds = len(frame) / 2 / self.sample_rate
+            if Pcm(frame, self.sample_rate).rms >= self.speech_rms:
+                if not self._heard_speech:
+                    batch += b"".join(self._preroll)
+                    self._preroll.clear()
+                self._heard_speech, self._quiet_s, self._tail_decoded_s = True, 0.0, 0.0
+                batch += frame
+            elif not self._heard_speech or ended:
+                self._preroll.append(frame)
+            else:
+                self._quiet_s += seconds
+                if self._speech_ended():
+                    ended = True  # the rest is the next utterance's pre-roll, if anything
+                elif self._tail_decoded_s < self.tail_s:
+                    batch += frame
+                    self._tail_decoded_s += seconds
+        result = self._decode(bytes(batch)) if batch else None
+        if ended and self._heard_speech:
+            return self.flush()
+        return result
+
+    def _decode(self, pcm: bytes) -> Partial | Utterance | None:
+        self.decoded_s += len(pcm) / 2 / self.sample_rate
         if self._kaldi.AcceptWaveform(pcm):
             self._last_partial, self._heard_speech = "", False
             return _utterance(self._kaldi.Result())
-        if self._speech_ended():
-            return self.flush()
         partial = json.loads(self._kaldi.PartialResult()).get("partial", "").strip()
         if partial and partial != self._last_partial:
             self._last_partial = partial
@@ -155,21 +174,22 @@ class Recognizer:
     def pause(self, seconds: float) -> Utterance | None:
         """No audio arrived for `seconds` (a phone that suppresses silence, a stream that stopped): quiet.
 
-        At the first gap, `lookahead_s` of silence is decoded at once, ahead of the clock: Kaldi's network
-        computes in chunks of about a quarter second, so without it the final result would first have to
-        compute the last words (~150 ms on this machine) after the end of speech is already certain."""
+        At the first gap, what is left of `tail_s` is decoded as silence at once, ahead of the clock:
+        Kaldi's network computes in chunks of about a quarter second, so without it the final result
+        would first have to compute the last words (~150 ms here) after the end of speech is certain."""
+        if not self._heard_speech:
+            return None
         self._quiet_s += seconds
         if self._speech_ended():
             return self.flush()
-        if self._heard_speech and self._silence_ahead_s <= 0:
-            self._kaldi.AcceptWaveform(bytes(int(self.lookahead_s * self.sample_rate) * 2))
-            self._silence_ahead_s = self.lookahead_s
-        self._silence_ahead_s -= seconds
+        if self._tail_decoded_s < self.tail_s:
+            self._decode(bytes(int((self.tail_s - self._tail_decoded_s) * self.sample_rate) * 2))
+            self._tail_decoded_s = self.tail_s
         return None
 
     def flush(self) -> Utterance | None:
         """End of speech or of the stream (hang-up): whatever is pending, then start afresh."""
-        self._last_partial, self._heard_speech = "", False
+        self._last_partial, self._heard_speech, self._quiet_s = "", False, 0.0
         return _utterance(self._kaldi.FinalResult())
 
 

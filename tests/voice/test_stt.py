@@ -77,6 +77,23 @@ def test_silence_and_line_noise_give_no_utterance(korean_model):
     assert recognizer.flush() is None
 
 
+def test_an_idle_line_costs_no_decoding_and_speech_after_it_is_still_recognised(korean_model, tmp_path: Path):
+    """Phones send RTP all call long; only speech (with a little quiet around it) is given to Kaldi."""
+    rate = TELEPHONE_RATE
+    rng = random.Random(5)
+    noise = b"".join(rng.randint(-150, 150).to_bytes(2, "little", signed=True) for _ in range(rate * 10))
+    speech = espeak(KOREAN, "ko", rate, tmp_path)
+    recognizer = Recognizer(korean_model, rate)
+
+    idle = stream(recognizer, noise, rate)
+    assert idle == [] and recognizer.decoded_s == 0.0, "ten seconds of an idle line were decoded"
+
+    events = stream(recognizer, speech.data + noise[: rate * 2 * 2], rate)
+    utterances = [e for e in events if isinstance(e, Utterance)]
+    assert len(utterances) == 1 and utterances[0].text.strip()
+    assert recognizer.decoded_s < speech.duration_s + 1.0, recognizer.decoded_s
+
+
 def test_one_model_is_loaded_once_off_the_event_loop_and_shared_by_concurrent_calls(
     korean_model_path: Path, tmp_path: Path
 ):
