@@ -196,6 +196,11 @@ class CallSession:
             return False
         return any(person.extension == number for person in directory.people)
 
+    @property
+    def speech_fell_behind(self) -> bool:
+        """Speech recognition stopped for this call because decoding could not keep up (keys still work)."""
+        return self._listener is not None and self._listener.transcriber.retired
+
     def _metadata(self, internal: bool) -> dict[str, Any]:
         return {**self.services.first_metadata, "channel": "phone", "caller_id": self.call.info.caller_id or None,
                 "caller_name": self.call.info.caller_name or None, "internal": internal}

@@ -228,14 +228,69 @@ class StaffPhone:
 
 def rtp_pcap(linear_8k: bytes, path: Path, codec: Codec = Codec.PCMA) -> Path:
     """Audio as a pcap of 20 ms G.711 RTP packets (Ethernet/IPv4/UDP), the form SIPp's play_pcap_audio reads."""
+    packets = [(n * 0.02, build_rtp(codec.payload_type, n, n * 160, 0x1234, encode(frame, codec), marker=n == 0))
+               for n, frame in enumerate(frames(linear_8k, 320, b"\x00"))]
+    return packets_pcap(packets, path)
+
+
+def packets_pcap(packets: list[tuple[float, bytes]], path: Path) -> Path:
+    """RTP packets (seconds from the start, RTP bytes) as a pcap SIPp can play."""
     out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
-    for n, frame in enumerate(frames(linear_8k, 320, b"\x00")):
-        rtp = build_rtp(codec.payload_type, n, n * 160, 0x1234, encode(frame, codec), marker=n == 0)
+    for n, (at, rtp) in enumerate(packets):
         udp = struct.pack("!HHHH", 4000, 4002, 8 + len(rtp), 0) + rtp
         ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), n & 0xFFFF, 0, 64, 17, 0,
                          bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])) + udp
         ether = b"\x00" * 12 + b"\x08\x00" + ip
-        micros = n * 20_000
+        micros = round(at * 1_000_000)
         out.append(struct.pack("<IIII", micros // 1_000_000, micros % 1_000_000, len(ether), len(ether)) + ether)
     path.write_bytes(b"".join(out))
     return path
+
+
+KEY_EVENTS = {**{str(d): d for d in range(10)}, "*": 10, "#": 11}
+
+
+def phone_line_pcap(plan: list[tuple[str, object]], path: Path, noise_rms: float = 40.0,
+                    codec: Codec = Codec.PCMA, seed: int = 7) -> tuple[Path, float]:
+    """A whole call's audio as a real phone sends it: RTP every 20 ms from start to end, line noise
+    between the caller's speech, keys as RFC 4733 events (audio muted meanwhile, 300 ms apart).
+    `plan`: ("pause", seconds) | ("speech", 8 kHz PCM) | ("keys", "8201#"). Returns the pcap and its length."""
+    import random
+
+    rng = random.Random(seed)
+    packets: list[tuple[float, bytes]] = []
+    clock = {"n": 0}
+
+    def send(payload_type: int, payload: bytes, timestamp: int, marker: bool = False) -> None:
+        n = clock["n"]
+        packets.append((n * 0.02, build_rtp(payload_type, n & 0xFFFF, timestamp, 0x1234, payload, marker)))
+        clock["n"] += 1
+
+    def audio(pcm: bytes) -> None:
+        for frame in frames(pcm, 320, b"\x00"):
+            send(codec.payload_type, encode(frame, codec), clock["n"] * 160)
+
+    def noise(seconds: float) -> bytes:
+        samples = (max(-32768, min(32767, int(rng.gauss(0, noise_rms)))) for _ in range(int(8000 * seconds)))
+        return b"".join(v.to_bytes(2, "little", signed=True) for v in samples)
+
+    def key(digit: str) -> None:
+        start, event = clock["n"] * 160, KEY_EVENTS[digit]
+        for step in range(1, 8):
+            send(101, bytes([event, 0x0A]) + (160 * step).to_bytes(2, "big"), start, marker=step == 1)
+        for _ in range(3):  # the end packet, three times (RFC 4733 2.5.1.4), all in one frame slot
+            packets.append((clock["n"] * 0.02, build_rtp(101, clock["n"] & 0xFFFF, start, 0x1234,
+                                                          bytes([event, 0x8A]) + (160 * 8).to_bytes(2, "big"))))
+        clock["n"] += 1
+        audio(noise(0.14))
+
+    for kind, value in plan:
+        if kind == "pause":
+            audio(noise(float(value)))  # type: ignore[arg-type]
+        elif kind == "speech":
+            audio(value)  # type: ignore[arg-type]
+        elif kind == "keys":
+            for digit in str(value):
+                key(digit)
+    packets_pcap(packets, path)
+    return path, clock["n"] * 0.02
