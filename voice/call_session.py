@@ -148,6 +148,8 @@ class CallSession:
         self._pending_turn: tuple[float, float, float] | None = None
         """(input ended, recognised, answered) of the turn whose reply has not started yet."""
         self._listener: Listener | None = None
+        self._ringing: asyncio.Event | None = None
+        """While a supervised transfer rings: set when the caller keys something (they gave up waiting)."""
         self._stt_language: str | None = None
 
     # ------------------------------------------------------------------ the call
@@ -286,13 +288,15 @@ class CallSession:
                 job = Transferring(self.call, destination, min(ring_timeout_s, 120.0),
                                    str(payload.get("announcement") or "") if mode == "announced" else "",
                                    speak_to=self._announce, caller_gone=self._gone,
-                                   hear_consent=self._hear_consent if self._listener is not None else None)
+                                   hear_consent=self._hear_consent if self._listener is not None else None,
+                                   caller_gave_up=asyncio.Event())
+                self._ringing = job.caller_gave_up
                 holding = self.call.rtp.play(hold_audio())
                 result, callee = await self.services.transfers.dial(job)
                 if not holding.done():
                     self.call.rtp.stop_playback()
         finally:
-            self._listening = True
+            self._listening, self._ringing = True, None
         log.info("call %s: transfer to %s (%s): %s", self.conversation, destination[:4] + "…", mode, result)
         self.outcome = f"transfer:{result}"
         if self._gone.is_set():
@@ -432,6 +436,11 @@ class CallSession:
             if isinstance(event, TransferProgress):
                 self._progress.put_nowait(event)
             elif isinstance(event, Dtmf) and self._listening:
+                self._key(event.digit)
+            elif isinstance(event, Dtmf) and self._ringing is not None:
+                # on hold while a phone rings: a key ("0" for the operator, another extension) stops the
+                # ringing, and what was keyed is the caller's next turn
+                self._ringing.set()
                 self._key(event.digit)
 
     def _key(self, digit: str) -> None:

@@ -86,6 +86,8 @@ class Transferring:
     hear_consent: Callable[[Call, asyncio.Queue[bool]], Awaitable[None]] | None = None
     """Recognise the callee's spoken answer, putting accept (True) or decline (False) on the queue."""
     caller_gone: asyncio.Event = field(default_factory=asyncio.Event)
+    caller_gave_up: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when the caller, on hold, keyed something else: stop ringing, report no answer."""
 
 
 class Transfers:
@@ -131,15 +133,17 @@ class Transfers:
             return "failed", None
         dialling = asyncio.ensure_future(self.ua.dial(routed[0], routed[1], job.ring_timeout_s))
         gone = asyncio.ensure_future(job.caller_gone.wait())
+        gave_up = asyncio.ensure_future(job.caller_gave_up.wait())
         try:
-            await asyncio.wait({dialling, gone}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({dialling, gone, gave_up}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             gone.cancel()
-        if not dialling.done():  # the caller hung up while it rang: stop ringing
+            gave_up.cancel()
+        if not dialling.done():  # the caller hung up, or keyed something else, while it rang: stop ringing
             dialling.cancel()
             with contextlib.suppress(BaseException):
                 await dialling
-            return "failed", None
+            return ("no_answer" if job.caller_gave_up.is_set() and not job.caller_gone.is_set() else "failed"), None
         try:
             outcome: DialOutcome = dialling.result()
         except Exception:

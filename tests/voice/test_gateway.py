@@ -440,3 +440,24 @@ def test_an_extension_as_caller_id_from_an_untrusted_address_is_an_outside_calle
     assert session.announced == [] and not session.outcome.startswith("transfer"), (session.outcome, session.spoken)
     assert "华信科技" in session.spoken[0], "the outside greeting names the company"
     assert any("贵姓" in text or "哪家公司" in text or "单位" in text for text in session.spoken[2:]), session.spoken
+
+
+def test_a_caller_on_hold_can_press_0_to_stop_the_ringing_and_reach_the_operator(servers, tmp_path, prompts_dir):
+    """Keys work at any moment: on hold while 8202 rings, the caller presses 0. The ringing phone gets a
+    CANCEL long before its 25 s ring time-out, and the operator's phone is rung next."""
+    (tmp_path / "caller").mkdir()
+    ringing = StaffPhone("staff_no_answer.xml", tmp_path / "staff")
+    operator_steps = [Step(pause_ms=1500), *keys("8202"), Step(pause_ms=9000), *keys("0"), Step(pause_ms=12000)]
+    cfg = config(servers, tmp_path, prompts_dir, {"8202": ringing.address})
+
+    started = time.monotonic()
+    gateway, code, log, (staff_code, staff_log) = run(call_gateway(
+        cfg, servers.db_url, operator_steps, tmp_path, hang_up=True, staff=ringing))
+
+    session = gateway.sessions[-1]
+    assert session.transcript_sent[:2] == ["8202", "转人工"], (session.transcript_sent, session.spoken)
+    assert code == 0, log
+    assert staff_code == 0, f"the ringing phone must get a CANCEL (and the 487 an ACK): {staff_log}"
+    assert time.monotonic() - started < 40, "the caller waited for the whole ring time-out"
+    said = [t["text"] for t in servers.call_record(session.conversation)["transcript"] if t["who"] == "receptionist"]
+    assert any("人工" in text or "总机" in text for text in said[2:]), said

@@ -623,12 +623,21 @@ class UserAgent(asyncio.DatagramProtocol):
     async def _invite_transaction(self, invite: SipMessage, dest: tuple[str, int], ring_timeout_s: float,
                                   responses: asyncio.Queue[SipMessage]) -> _InviteFinal:
         """Send INVITE (retransmitted until a provisional), wait for a final response or CANCEL at the time-out."""
+        data = invite.to_bytes()
+        self._send(data, dest)
+        try:
+            return await self._await_final(invite, dest, ring_timeout_s, responses, data)
+        except asyncio.CancelledError:
+            # the gateway stopped wanting this call (the caller hung up or gave up): stop the phone ringing
+            self._spawn(self._abandon(invite, dest, responses), "abandon-invite")
+            raise
+
+    async def _await_final(self, invite: SipMessage, dest: tuple[str, int], ring_timeout_s: float,
+                           responses: asyncio.Queue[SipMessage], data: bytes) -> _InviteFinal:
         loop = asyncio.get_running_loop()
-        data, interval, provisional = invite.to_bytes(), T1, False
+        interval, provisional, cancelled = T1, False, False
         ring_deadline = loop.time() + ring_timeout_s
         next_retransmit = loop.time() + interval
-        cancelled = False
-        self._send(data, dest)
         while True:
             now = loop.time()
             if not cancelled and now >= ring_deadline:
@@ -659,6 +668,25 @@ class UserAgent(asyncio.DatagramProtocol):
                 self._spawn(self._answer_then_bye(invite, reply, dest), "late-answer")
                 return _InviteFinal("no_answer", status)
             return _InviteFinal("answered", status, reply)
+
+    async def _abandon(self, invite: SipMessage, dest: tuple[str, int], responses: asyncio.Queue[SipMessage]) -> None:
+        """CANCEL an INVITE nobody waits for any more, and finish its transaction: ACK the 487 (or the
+        busy that crossed it); a 200 that crossed it is ACKed and hung up. Waits at most timer B."""
+        self._spawn(self._cancel(invite, dest), "cancel-invite")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 64 * T1
+        while (remaining := deadline - loop.time()) > 0:
+            try:
+                reply = await asyncio.wait_for(responses.get(), remaining)
+            except asyncio.TimeoutError:
+                return
+            status = reply.status or 0
+            if 200 <= status < 300:
+                await self._answer_then_bye(invite, reply, dest)
+                return
+            if status >= 300:
+                self._send(self._ack_for_failure(invite, reply), dest)
+                return
 
     async def _cancel(self, invite: SipMessage, dest: tuple[str, int]) -> None:
         headers = [h for h in invite.headers if h[0] in ("via", "from", "to", "call-id", "max-forwards")]
