@@ -52,3 +52,20 @@ def test_registration_to_a_pbx_comes_from_the_settings(tmp_path):
     config = gateway_config(settings, "http://127.0.0.1:5005")
     assert config.account.registrar == ("127.0.0.1", 5070) and config.account.username == "8000"
     assert config.dial_plan.route("8202") == ("sip:8202@pbx.example", ("127.0.0.1", 5070))
+
+
+def test_trusted_pbx_addresses_and_the_fail_safe_time_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("RECEPTIONIST_SIP_INTERNAL_FROM", "127.0.0.1, localhost,no-such-host.invalid")
+    monkeypatch.setenv("RECEPTIONIST_DIALOGUE_TIMEOUT_S", "5")
+    monkeypatch.setenv("RECEPTIONIST_VAR", str(tmp_path))
+
+    config = gateway_config(load_settings(), "http://127.0.0.1:5005")
+
+    assert config.internal_peers == frozenset({"127.0.0.1"}), "a name that does not resolve is left out"
+    assert config.dialogue_timeout_s == 5
+
+
+def test_without_a_trusted_pbx_no_call_is_internal(monkeypatch, tmp_path):
+    monkeypatch.delenv("RECEPTIONIST_SIP_INTERNAL_FROM", raising=False)
+    monkeypatch.setenv("RECEPTIONIST_VAR", str(tmp_path))
+    assert gateway_config(load_settings(), "http://127.0.0.1:5005").internal_peers == frozenset()
