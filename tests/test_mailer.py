@@ -341,3 +341,55 @@ def test_sweep_forever_keeps_delivering_until_stopped(demo_db, smtp_server):
 def test_naive_times_are_refused(demo_db, demo_directory, smtp_server, bad_now):
     with pytest.raises(ValueError, match="time zone"):
         _deliver(demo_db, demo_directory, smtp_server.settings(), now=bad_now)
+
+
+# ---------------------------------------------------------------------------------- one sweep at a time
+
+
+def test_a_sweep_while_another_holds_the_lease_sends_nothing_and_says_so(demo_db, smtp_server):
+    from bot.records import leases
+
+    cache = DirectoryCache(demo_db)
+    taken = _take(demo_db, at=None)
+    assert leases.claim(demo_db, mailer.SWEEP_LEASE, "the-other-process", 600)
+
+    skipped = mailer.run_sweep(demo_db, cache, smtp_server.settings())
+
+    assert skipped.skipped and "another sweep" in skipped.summary()
+    assert smtp_server.received == [] and _status(demo_db, taken.id).status is MessageStatus.NEW
+    leases.release(demo_db, mailer.SWEEP_LEASE, "the-other-process")
+    assert mailer.run_sweep(demo_db, cache, smtp_server.settings()).delivered == 1
+    assert len(smtp_server.received) == 1
+
+
+def test_a_lease_whose_holder_died_expires(demo_db):
+    from bot.records import leases
+
+    now = dt.datetime.now(dt.timezone.utc)
+    assert leases.claim(demo_db, "job", "a", 60, now=now)
+    assert leases.claim(demo_db, "job", "a", 60, now=now + dt.timedelta(seconds=30)), "the holder renews it"
+    assert not leases.claim(demo_db, "job", "b", 60, now=now + dt.timedelta(seconds=60))
+    assert leases.claim(demo_db, "job", "b", 60, now=now + dt.timedelta(seconds=91)), "expired: b takes it"
+    assert not leases.claim(demo_db, "job", "a", 60, now=now + dt.timedelta(seconds=92))
+
+
+def test_two_sweepers_at_once_email_each_message_exactly_once(demo_db, smtp_server):
+    """The service's sweep and `receptionist messages sweep --watch` started by hand, on one database."""
+    cache = DirectoryCache(demo_db)
+    for n in range(12):
+        _take(demo_db, at=None, conversation=f"call-{n}")
+    start = threading.Barrier(2)
+    reports: list[mailer.DeliveryReport] = []
+
+    def sweeper(holder: str) -> None:
+        start.wait()
+        reports.append(mailer.run_sweep(demo_db, cache, smtp_server.settings(), holder=holder))
+
+    threads = [threading.Thread(target=sweeper, args=(name,)) for name in ("service", "by-hand")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert sum(r.delivered for r in reports) == 12
+    assert len(smtp_server.received) == 12, "a message was e-mailed twice"

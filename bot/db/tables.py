@@ -258,3 +258,13 @@ class TurnReviewRow(Base):
     correct_intent = Column(String(64))
     reviewed_by = Column(String(64), nullable=False)
     reviewed_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class LeaseRow(Base):
+    """Who is doing a job that must not run twice at once (the message sweep), and until when."""
+
+    __tablename__ = "leases"
+
+    name = Column(String(64), primary_key=True)
+    holder = Column(String(128), nullable=False)
+    expires_at = Column(UTCDateTime(), nullable=False)

@@ -8,6 +8,8 @@ One sweep (`run_sweep`), run every minute or so by the service or by hand
         ──▶ re-sent (at most policy.message_max_resends times)
         ──▶ the first time: flagged to the operator (e-mail to smtp.operator_address, flagged_at set)
 
+One sweep runs at a time across all processes on the database (the lease "message-sweep",
+bot/records/leases.py), so the service's sweep and one started by hand never both send.
 Delivery is at least once: e-mails go out first and the statuses are written afterwards in one
 short transaction, so a crash in between sends a message twice rather than never. Who gets a
 message: a person's own address; for a department, its members at manager level or above
@@ -36,7 +38,7 @@ from bot.db.engine import Database
 from bot.db.tables import utcnow
 from bot.org.model import Directory, Level
 from bot.org.store import DirectoryCache
-from bot.records import messages
+from bot.records import leases, messages
 from bot.records.messages import MessageRecord
 
 log = logging.getLogger(__name__)
@@ -55,14 +57,18 @@ class DeliveryReport:
     failed: int = 0
     """Sends that failed; those messages are retried at the next sweep."""
     errors: tuple[str, ...] = field(default=())
+    skipped: bool = False
+    """Another sweep was running (in this or another process): this one did nothing."""
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
         return DeliveryReport(
             self.delivered + other.delivered, self.resent + other.resent, self.flagged + other.flagged,
-            self.failed + other.failed, self.errors + other.errors,
+            self.failed + other.failed, self.errors + other.errors, self.skipped and other.skipped,
         )
 
     def summary(self) -> str:
+        if self.skipped:
+            return "skipped: another sweep is running (lease message-sweep)"
         text = f"delivered {self.delivered}, re-sent {self.resent}, flagged {self.flagged}, failed {self.failed}"
         return text + "".join(f"\n  {error}" for error in self.errors)
 
@@ -109,14 +115,29 @@ def resend_overdue(session: Session, directory: Directory, smtp: SmtpSettings,
     return report
 
 
+SWEEP_LEASE = "message-sweep"
+SWEEP_LEASE_S = 600.0
+"""Longer than any sweep (SMTP time-outs included); a sweeper that dies holds it no longer than this."""
+_HOLDER = leases.new_holder()
+
+
 def run_sweep(database: Database, directory_cache: DirectoryCache, smtp: SmtpSettings,
-              now: dt.datetime | None = None) -> DeliveryReport:
-    """One pass: deliver the new messages, then chase the overdue ones (two short transactions)."""
-    directory = directory_cache.current()
-    with database.session() as session:
-        report = deliver_new(session, directory, smtp, now)
-    with database.session() as session:
-        return report + resend_overdue(session, directory, smtp, now)
+              now: dt.datetime | None = None, holder: str = _HOLDER) -> DeliveryReport:
+    """One pass: deliver the new messages, then chase the overdue ones (two short transactions).
+
+    Only one sweep runs at a time across every process on the database (the lease "message-sweep"):
+    two at once would both send the same new message. A sweep that finds the lease taken does nothing
+    (`DeliveryReport.skipped`); the one running covers the same messages."""
+    if not leases.claim(database, SWEEP_LEASE, holder, SWEEP_LEASE_S, now):
+        return DeliveryReport(skipped=True)
+    try:
+        directory = directory_cache.current()
+        with database.session() as session:
+            report = deliver_new(session, directory, smtp, now)
+        with database.session() as session:
+            return report + resend_overdue(session, directory, smtp, now)
+    finally:
+        leases.release(database, SWEEP_LEASE, holder)
 
 
 def sweep_forever(database: Database, cache: DirectoryCache, smtp: SmtpSettings, interval_s: float,
