@@ -364,25 +364,25 @@ class CallSession:
             operator = ""
         if operator:
             transfer = {"destination": operator, "mode": "blind", "ring_timeout_s": 30}
-            follow = await self._transfer(transfer, report=False)
-            if follow is None:
+            await self._transfer(transfer, report=False)
+            if self.outcome == "transfer:answered":
                 return
-        await self._voicemail()
+        await self._voicemail()  # also when they hung up meanwhile: a missed call staff should return
 
     async def _voicemail(self) -> None:
         """Record the caller's message (it is in the call's recording) and file it for staff to call back."""
         self.outcome = "failsafe:voicemail"
-        if self._gone.is_set():
-            return
-        await self._speak(self.call, phrase("voicemail", self.language))
-        if self._gone.is_set():
-            return
-        await self.call.rtp.play(tone(8000, 0.4, 880.0, 3000))
-        self._listening = False  # the dialogue is not there to answer: nothing is taken as a turn
-        started = time.monotonic()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._gone.wait(), VOICEMAIL_S)
-        seconds = time.monotonic() - started
+        seconds = 0.0
+        if not self._gone.is_set():
+            await self._speak(self.call, phrase("voicemail", self.language))
+        if not self._gone.is_set():
+            await self.call.rtp.play(tone(8000, 0.4, 880.0, 3000))
+            self._listening = False  # the dialogue is not there to answer: nothing is taken as a turn
+            started = time.monotonic()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._gone.wait(), VOICEMAIL_S)
+            seconds = time.monotonic() - started
+        # filed even when they hung up before the tone: nobody answered them, and staff can call back
         if self.services.file_voicemail is not None:
             try:
                 await self.services.file_voicemail(self.conversation, self.call.info.caller_id, seconds)

@@ -142,14 +142,20 @@ class Gateway:
         await asyncio.to_thread(store)
 
     async def file_voicemail(self, conversation: str, caller_id: str, seconds: float) -> None:
-        """A caller nobody could answer left a voice message: a message for the general mailbox (or the
-        first department), with the caller's number to call back; the audio is the call's recording."""
+        """A caller nobody could answer left a voice message (or hung up first, `seconds` 0): a message for
+        the general mailbox (or the first department), with the caller's number to call back; the audio is
+        the call's recording."""
         directory = await self.directory()
         recipient = directory.policy.general_mailbox or (directory.departments[0].id if directory.departments
                                                          else "operator")
-        text = (f"语音留言（系统无法应答，无人接听时留下，约 {seconds:.0f} 秒）：请在控制台收听本次通话录音并回电。\n"
-                f"Voice message ({seconds:.0f} s), left when the receptionist could not answer and nobody took the call: "
-                "listen to this call's recording in the console and call back.")
+        if seconds >= 1:
+            text = (f"语音留言（系统无法应答，无人接听时留下，约 {seconds:.0f} 秒）：请在控制台收听本次通话录音并回电。\n"
+                    f"Voice message ({seconds:.0f} s), left when the receptionist could not answer and nobody took "
+                    "the call: listen to this call's recording in the console and call back.")
+        else:
+            text = ("未接来电：系统无法应答，也无人接听，来电人未留言便挂断了。请回电。\n"
+                    "Missed call: the receptionist could not answer, nobody took the call, and the caller hung up "
+                    "before leaving a message. Please call back.")
 
         try:  # caller ID is untrusted: a number that cannot be called back is left out, the message kept
             callback = messages.normalize_callback_number(caller_id or None)

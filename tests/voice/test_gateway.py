@@ -461,3 +461,23 @@ def test_a_caller_on_hold_can_press_0_to_stop_the_ringing_and_reach_the_operator
     assert time.monotonic() - started < 40, "the caller waited for the whole ring time-out"
     said = [t["text"] for t in servers.call_record(session.conversation)["transcript"] if t["who"] == "receptionist"]
     assert any("人工" in text or "总机" in text for text in said[2:]), said
+
+
+def test_a_caller_who_hangs_up_before_the_tone_is_still_a_missed_call_for_staff(servers, tmp_path, prompts_dir):
+    from voice_helpers import free_udp_port
+
+    (tmp_path / "caller").mkdir()
+    operator = StaffPhone("staff_busy.xml", tmp_path / "operator")
+    dead = f"http://127.0.0.1:{free_udp_port()}"
+    cfg = config(servers, tmp_path, prompts_dir, {"8000": operator.address}, rasa_url=dead, dialogue_timeout_s=2.0)
+
+    gateway, code, log, (op_code, op_log) = run(call_gateway(
+        cfg, servers.db_url, [Step(pause_ms=9000)], tmp_path, hang_up=True, staff=operator,
+        caller_number="13800138000"))
+
+    assert code == 0, log
+    assert op_code == 0, op_log
+    session = gateway.sessions[-1]
+    assert session.outcome == "failsafe:voicemail", session.outcome
+    [left] = _messages_for_call(servers.db_url, session.conversation)
+    assert "未接来电" in left.text and left.callback_number == "13800138000"

@@ -625,15 +625,16 @@ class UserAgent(asyncio.DatagramProtocol):
         """Send INVITE (retransmitted until a provisional), wait for a final response or CANCEL at the time-out."""
         data = invite.to_bytes()
         self._send(data, dest)
+        progress = {"provisional": False}
         try:
-            return await self._await_final(invite, dest, ring_timeout_s, responses, data)
+            return await self._await_final(invite, dest, ring_timeout_s, responses, data, progress)
         except asyncio.CancelledError:
             # the gateway stopped wanting this call (the caller hung up or gave up): stop the phone ringing
-            self._spawn(self._abandon(invite, dest, responses), "abandon-invite")
+            self._spawn(self._abandon(invite, dest, responses, progress["provisional"]), "abandon-invite")
             raise
 
     async def _await_final(self, invite: SipMessage, dest: tuple[str, int], ring_timeout_s: float,
-                           responses: asyncio.Queue[SipMessage], data: bytes) -> _InviteFinal:
+                           responses: asyncio.Queue[SipMessage], data: bytes, progress: dict[str, bool]) -> _InviteFinal:
         loop = asyncio.get_running_loop()
         interval, provisional, cancelled = T1, False, False
         ring_deadline = loop.time() + ring_timeout_s
@@ -659,7 +660,7 @@ class UserAgent(asyncio.DatagramProtocol):
                 continue
             status = reply.status or 0
             if status < 200:
-                provisional = True
+                provisional = progress["provisional"] = True
                 continue
             if status >= 300:
                 self._send(self._ack_for_failure(invite, reply), dest)
@@ -669,22 +670,29 @@ class UserAgent(asyncio.DatagramProtocol):
                 return _InviteFinal("no_answer", status)
             return _InviteFinal("answered", status, reply)
 
-    async def _abandon(self, invite: SipMessage, dest: tuple[str, int], responses: asyncio.Queue[SipMessage]) -> None:
-        """CANCEL an INVITE nobody waits for any more, and finish its transaction: ACK the 487 (or the
-        busy that crossed it); a 200 that crossed it is ACKed and hung up. Waits at most timer B."""
-        self._spawn(self._cancel(invite, dest), "cancel-invite")
+    async def _abandon(self, invite: SipMessage, dest: tuple[str, int], responses: asyncio.Queue[SipMessage],
+                       provisional: bool) -> None:
+        """Finish an INVITE nobody waits for any more: CANCEL it once it has rung (RFC 3261 9.1: not before
+        a provisional), ACK the final response (487, or a busy that crossed it), and hang up a 200 that
+        crossed it. Waits at most timer B."""
+        cancelled = False
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 64 * T1
-        while (remaining := deadline - loop.time()) > 0:
+        while True:
+            if provisional and not cancelled:
+                cancelled = True
+                self._spawn(self._cancel(invite, dest), "cancel-invite")
             try:
-                reply = await asyncio.wait_for(responses.get(), remaining)
+                reply = await asyncio.wait_for(responses.get(), max(0.0, deadline - loop.time()))
             except asyncio.TimeoutError:
                 return
             status = reply.status or 0
-            if 200 <= status < 300:
+            if status < 200:
+                provisional = True
+            elif status < 300:
                 await self._answer_then_bye(invite, reply, dest)
                 return
-            if status >= 300:
+            else:
                 self._send(self._ack_for_failure(invite, reply), dest)
                 return
 
