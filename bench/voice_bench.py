@@ -300,25 +300,27 @@ def sipp_caller(scenario: Path, target: tuple[str, int], workdir: Path, others: 
         return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, cwd=workdir)
 
 
-def caller_steps(speech_pcap: Path) -> list:
-    """Six turns of a caller who knows what they want: extensions, speech, the operator (keys barge in)."""
-    from gateway_helpers import DTMF, Step
-
-    def keys(digits: str) -> list[Step]:  # SIPp's key pcaps name # and * "pound" and "star"
-        names = {"#": "pound", "*": "star"}
-        return [s for d in digits for s in (Step(pcap=DTMF.format(names.get(d, d))), Step(pause_ms=300))]
-
-    said = Step(pcap=str(speech_pcap))
-    return [Step(pause_ms=2500), *keys("8201#"), Step(pause_ms=3000), said, Step(pause_ms=4000),
-            *keys("8305#"), Step(pause_ms=3000), said, Step(pause_ms=4000), *keys("8002#"), Step(pause_ms=3000),
-            *keys("0#"), Step(pause_ms=4000)]
-
-
 def caller_plan(speech: bytes) -> list[tuple[str, object]]:
-    """The same six turns as `caller_steps`, for a line that sends RTP all call long."""
+    """Six turns of a caller who knows what they want: extensions, speech, the operator (keys barge in)."""
     return [("pause", 2.5), ("keys", "8201#"), ("pause", 3.0), ("speech", speech), ("pause", 4.0),
             ("keys", "8305#"), ("pause", 3.0), ("speech", speech), ("pause", 4.0), ("keys", "8002#"),
             ("pause", 3.0), ("keys", "0#"), ("pause", 4.0)]
+
+
+def burst_steps(plan: list[tuple[str, object]], speech_pcap: Path) -> list:
+    """The plan as SIPp steps that send audio only while the caller talks (SIPp's own key pcaps)."""
+    from gateway_helpers import DTMF, Step
+
+    names = {"#": "pound", "*": "star"}  # SIPp's key pcaps name # and * so
+    steps = []
+    for kind, value in plan:
+        if kind == "pause":
+            steps.append(Step(pause_ms=int(float(value) * 1000)))  # type: ignore[arg-type]
+        elif kind == "speech":
+            steps.append(Step(pcap=str(speech_pcap)))
+        else:
+            steps += [s for d in str(value) for s in (Step(pcap=DTMF.format(names.get(d, d))), Step(pause_ms=300))]
+    return steps
 
 
 def caller_scenario_file(scratch: Path, line: str = "continuous") -> Path:
@@ -332,7 +334,8 @@ def caller_scenario_file(scratch: Path, line: str = "continuous") -> Path:
     scratch.mkdir(parents=True, exist_ok=True)
     speech = espeak_pcm("안녕하세요 반갑습니다", "ko", scratch)
     if line == "bursts":
-        return caller_scenario(caller_steps(rtp_pcap(speech, scratch / "korean.pcap")), scratch / "caller.xml")
+        steps = burst_steps(caller_plan(speech), rtp_pcap(speech, scratch / "korean.pcap"))
+        return caller_scenario(steps, scratch / "caller.xml")
     pcap, seconds = phone_line_pcap(caller_plan(speech), scratch / "line.pcap")
     return caller_scenario([Step(pcap=str(pcap)), Step(pause_ms=int(seconds * 1000) + 200)], scratch / "caller.xml")
 

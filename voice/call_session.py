@@ -196,7 +196,7 @@ class CallSession:
         number = self.call.info.caller_id
         if not number or self.call.info.peer[0] not in self.services.internal_peers:
             return False
-        return any(person.extension == number for person in directory.people)
+        return directory.person_at_extension(number) is not None
 
     @property
     def speech_fell_behind(self) -> bool:

@@ -180,8 +180,7 @@ class Gateway:
         in_progress = list(self._in_progress)
         if in_progress:
             log.info("hanging up %d call(s) in progress and storing their recordings", len(in_progress))
-            live = [s.call for s in self.sessions if s.call.state != "ended"]
-            await asyncio.gather(*(call.hangup(timeout_s=2.0) for call in live), return_exceptions=True)
+            await self.ua.hang_up_all()
             _, late = await asyncio.wait(in_progress, timeout=grace_s)
             if late:
                 log.error("%d call(s) did not finish storing within %.0f s", len(late), grace_s)

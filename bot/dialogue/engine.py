@@ -128,7 +128,8 @@ class _Turn:
         if event.now is not None:
             c.clock_offset_s = (event.now - self.r.clock()).total_seconds()
         if c.internal and c.caller_id:
-            c.caller_person = next((p.id for p in self.d.people if p.extension == c.caller_id), None)
+            caller = self.d.person_at_extension(c.caller_id)
+            c.caller_person = caller.id if caller else None
         c.language = self.d.organization.languages[0] if self.d.organization.languages else "zh"
         c.started = True
         with self.r.database.session() as session:

@@ -193,6 +193,10 @@ class Directory:
     def department(self, department_id: str) -> Department | None:
         return self._departments_by_id().get(department_id)
 
+    def person_at_extension(self, extension: str) -> Person | None:
+        """Whose office extension this is (an internal caller's number), or None."""
+        return next((p for p in self.people if p.extension and p.extension == extension), None)
+
     def members(self, department_id: str) -> tuple[Person, ...]:
         return tuple(p for p in self.people if p.department == department_id)
 

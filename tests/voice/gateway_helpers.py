@@ -11,7 +11,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from voice_helpers import SIPP_DIR, free_udp_port, require_binary
+from voice_helpers import SIPP_DIR, free_udp_port, key_press, require_binary
 
 from voice.audio import Codec, encode, frames
 from voice.sip.rtp import build_rtp
@@ -247,9 +247,6 @@ def packets_pcap(packets: list[tuple[float, bytes]], path: Path) -> Path:
     return path
 
 
-KEY_EVENTS = {**{str(d): d for d in range(10)}, "*": 10, "#": 11}
-
-
 def phone_line_pcap(plan: list[tuple[str, object]], path: Path, noise_rms: float = 40.0,
                     codec: Codec = Codec.PCMA, seed: int = 7) -> tuple[Path, float]:
     """A whole call's audio as a real phone sends it: RTP every 20 ms from start to end, line noise
@@ -275,12 +272,12 @@ def phone_line_pcap(plan: list[tuple[str, object]], path: Path, noise_rms: float
         return b"".join(v.to_bytes(2, "little", signed=True) for v in samples)
 
     def key(digit: str) -> None:
-        start, event = clock["n"] * 160, KEY_EVENTS[digit]
-        for step in range(1, 8):
-            send(101, bytes([event, 0x0A]) + (160 * step).to_bytes(2, "big"), start, marker=step == 1)
-        for _ in range(3):  # the end packet, three times (RFC 4733 2.5.1.4), all in one frame slot
-            packets.append((clock["n"] * 0.02, build_rtp(101, clock["n"] & 0xFFFF, start, 0x1234,
-                                                          bytes([event, 0x8A]) + (160 * 8).to_bytes(2, "big"))))
+        start = clock["n"] * 160
+        press = key_press(digit)
+        for payload, marker in press[:7]:
+            send(101, payload, start, marker)
+        for payload, _ in press[7:]:  # the three end packets, all in one frame slot
+            packets.append((clock["n"] * 0.02, build_rtp(101, clock["n"] & 0xFFFF, start, 0x1234, payload)))
         clock["n"] += 1
         audio(noise(0.14))
 

@@ -168,9 +168,7 @@ def test_the_recording_holds_the_greeting_as_synthesised(servers, tmp_path, prom
     greeting = run(_prompt(prompts_dir, greeting_text))
     with wave.open(str(session.recording)) as wav:
         assert wav.getnchannels() == 2 and wav.getframerate() == 8000
-        data = wav.readframes(wav.getnframes())
-    import audioop
-    sent = Pcm(audioop.tomono(data, SAMPLE_WIDTH, 0, 1), 8000)
+    sent = _heard_by(session.recording, "gateway")
     frame = 320
     voiced = [i for i in range(0, len(sent.data), frame) if Pcm(sent.data[i:i + frame], 8000).rms > 60]
     heard = Pcm(sent.data[voiced[0]:voiced[-1] + frame], 8000)
@@ -276,13 +274,15 @@ def _voiced_share(pcm: Pcm, frame: int = 320, level: float = 200.0) -> float:
     return sum(1 for f in frames if Pcm(f, 8000).rms > level) / max(1, len(frames))
 
 
-def _gateway_side(recording: Path) -> Pcm:
-    """What the caller heard: the gateway's channel of the stereo recording."""
+def _heard_by(recording: Path, side: str) -> Pcm:
+    """One channel of a call's stereo recording: "caller" (left, what they said) or "gateway" (right,
+    what the caller heard: prompts, hold audio, the bridged callee)."""
     import audioop
 
     with wave.open(str(recording)) as wav:
         data = wav.readframes(wav.getnframes())
-    return Pcm(audioop.tomono(data, SAMPLE_WIDTH, 0, 1), 8000)
+    left, right = (1, 0) if side == "caller" else (0, 1)
+    return Pcm(audioop.tomono(data, SAMPLE_WIDTH, left, right), 8000)
 
 
 @pytest.mark.parametrize("key", ["1", "2"])
@@ -307,7 +307,7 @@ def test_an_announced_transfer_to_the_general_manager_connects_only_when_he_acce
     assert len(session.announced) == 1 and "刘芳" in session.announced[0], session.announced
     assert "8201" not in session.announced[0] and "财务" in session.announced[0]
     record = _record_with_recording(servers, session.conversation)
-    heard = _gateway_side(session.recording)
+    heard = _heard_by(session.recording, "gateway")
     if key == "1":
         assert session.outcome == "transfer:answered"
         assert record["outcome"] == "transferred" and record["transferred_to"] == "zhang-jianhua"
@@ -369,7 +369,7 @@ def test_when_neither_the_dialogue_nor_the_operator_answers_the_caller_leaves_a_
     assert "语音留言" in left[0].text and left[0].status.value == "new"
     record = _record_with_recording(servers, session.conversation)
     assert record["recording"], "the voice message is the call's recording, which staff play in the console"
-    heard = _caller_side(Path(record["recording"]))
+    heard = _heard_by(Path(record["recording"]), "caller")
     assert heard.duration_s > 20 and _voiced_share(Pcm(heard.data[-8000 * 2 * 8:], 8000)) > 0.3
 
 
@@ -382,14 +382,6 @@ def _messages_for_call(db_url: str, conversation: str) -> list:
             return [m for m in list_messages(session) if m.conversation == conversation]
     finally:
         database.close()
-
-
-def _caller_side(recording: Path) -> Pcm:
-    import audioop
-
-    with wave.open(str(recording)) as wav:
-        data = wav.readframes(wav.getnframes())
-    return Pcm(audioop.tomono(data, SAMPLE_WIDTH, 1, 0), 8000)
 
 
 def test_stopping_the_gateway_mid_call_hangs_up_and_keeps_the_recording(servers, tmp_path, prompts_dir):

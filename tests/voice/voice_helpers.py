@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from voice.audio import Pcm, read_wav, resample
+from voice.sip.rtp import DTMF_EVENTS
 
 
 def espeak(text: str, voice: str, rate: int, tmp_path: Path) -> Pcm:
@@ -62,3 +63,11 @@ async def run_sipp(scenario: str, target: tuple[str, int], tmp_path: Path, servi
     errors = (tmp_path / "sipp_errors.log")
     log = errors.read_text(errors="replace") if errors.exists() else ""
     return process.returncode or 0, log + stderr.decode(errors="replace")
+
+
+def key_press(digit: str) -> list[tuple[bytes, bool]]:
+    """One RFC 4733 key press as a phone sends it, as (payload, marker): seven updates 20 ms apart, the
+    first with the marker bit, then the end packet three times (RFC 4733 2.5.1.4)."""
+    event = DTMF_EVENTS.index(digit)
+    updates = [(bytes([event, 0x0A]) + (160 * step).to_bytes(2, "big"), step == 1) for step in range(1, 8)]
+    return updates + [(bytes([event, 0x8A]) + (160 * 8).to_bytes(2, "big"), False)] * 3

@@ -240,9 +240,13 @@ class UserAgent(asyncio.DatagramProtocol):
     def error_received(self, exc: Exception) -> None:
         log.debug("SIP socket error: %s", exc)
 
-    async def close(self) -> None:
+    async def hang_up_all(self, timeout_s: float = 2.0) -> None:
+        """BYE to every call still up (a stop)."""
         live = [call for call in self.calls.values() if call.state != "ended"]
-        await asyncio.gather(*(call.hangup(timeout_s=2.0) for call in live), return_exceptions=True)
+        await asyncio.gather(*(call.hangup(timeout_s=timeout_s) for call in live), return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.hang_up_all()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
