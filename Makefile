@@ -42,22 +42,13 @@ model: setup
 run: setup model
 	$(VENV)/bin/receptionist run
 
-# The dialogue model first (trained only if its inputs changed), then: the NLU on the held-out
-# sets (evaluating the NLU part of that very model, no retraining), the training data, the
-# end-to-end test stories (every turn's intent and entities, and the action Rasa runs: one wrong
-# prediction fails), lint, and the Python tests (some start the real Rasa servers on that model).
-MODEL = $$($(PY) -c 'from bot.training import current_model; print(current_model() or "")')
-
+# The suite runs as stages, one line each with its result and time (scripts/test_stages.py): the
+# dialogue model (trained only if its inputs changed), the NLU gate on the held-out sets (the NLU
+# part of that very model), the training data, the end-to-end test stories (every turn's intent
+# and the action Rasa runs: one wrong prediction fails), lint, and pytest (some tests start the
+# real Rasa servers on that model). A failed stage prints its reason; full logs in results/stages/.
 test: setup system-packages
-	@export RECEPTIONIST_TEST_PG_URL="$$(bash scripts/postgres.sh)" && \
-	  $(PY) -m bot.training --ensure && \
-	  model="$(MODEL)" && test -n "$$model" && \
-	  $(PY) scripts/nlu_eval.py --model "$$model" && \
-	  $(VENV)/bin/rasa data validate --data data --domain domain.yml --config config.yml && \
-	  $(VENV)/bin/rasa test core --e2e --stories tests/stories --model "$$model" \
-	    --fail-on-prediction-errors --out results/core && \
-	  $(VENV)/bin/ruff check . && \
-	  $(PY) -m pytest -q
+	@export RECEPTIONIST_TEST_PG_URL="$$(bash scripts/postgres.sh)" && $(PY) scripts/test_stages.py
 
 lint: setup
 	$(VENV)/bin/ruff check .
