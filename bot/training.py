@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import subprocess
 import sys
 import time
@@ -18,6 +19,30 @@ from pathlib import Path
 from bot.config import PROJECT_ROOT
 
 MODELS = PROJECT_ROOT / "models"
+
+REPRODUCIBLE_TRAINING_ENV = {
+    # Python's own hashing (set iteration order) is the same in every run.
+    "PYTHONHASHSEED": "0",
+    # TensorFlow picks deterministic kernels, on the CPU only, with fixed thread pools: how work
+    # is split over threads (and so the order floating-point sums are taken in) no longer depends
+    # on how many cores the machine has or how busy they are.
+    "TF_DETERMINISTIC_OPS": "1",
+    "TF_INTER_OP_PARALLELISM_THREADS": "1",
+    "TF_INTRA_OP_PARALLELISM_THREADS": "2",
+    "OMP_NUM_THREADS": "2",
+    "CUDA_VISIBLE_DEVICES": "",
+    # oneDNN chooses its kernels by the processor's instruction set (AVX2, AVX-512...), which would
+    # make the weights depend on the machine; Eigen's kernels are compiled into the wheel.
+    "TF_ENABLE_ONEDNN_OPTS": "0",
+}
+"""The environment every training run gets (`make run`, `make test`, scripts/nlu_eval.py,
+scripts/seed_check.py), with DIETClassifier's `random_seed` in config.yml: the same data and seed
+give the same model. docs/nlu.md says how that was checked."""
+
+
+def reproducible_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """`base` (default: this process's environment) with the reproducible-training settings."""
+    return {**(os.environ if base is None else base), **REPRODUCIBLE_TRAINING_ENV}
 
 
 def training_inputs(root: Path = PROJECT_ROOT) -> list[Path]:
@@ -58,19 +83,31 @@ def ensure_model(force: bool = False) -> Path | None:
     if target.is_file() and not force:
         print(f"dialogue model is up to date: {target.relative_to(PROJECT_ROOT)}")
         return target
-    MODELS.mkdir(exist_ok=True)
     print(f"training the dialogue model (inputs changed) -> {target.relative_to(PROJECT_ROOT)}", flush=True)
     started = time.monotonic()
-    rasa = Path(sys.executable).parent / "rasa"
-    command = [str(rasa), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
-               "--out", str(MODELS), "--fixed-model-name", target.name.removesuffix(".tar.gz")]
-    result = subprocess.run(command, cwd=PROJECT_ROOT)
-    if result.returncode != 0 or not target.is_file():
-        raise SystemExit(f"training failed (exit {result.returncode})")
+    train(PROJECT_ROOT / "config.yml", target)
     for old in MODELS.glob("dialogue-*.tar.gz"):
         if old != target:
             old.unlink()
     print(f"trained in {time.monotonic() - started:.0f} s")
+    return target
+
+
+def train(config: Path, target: Path, reuse_cache: bool = True) -> Path:
+    """Train a whole model (NLU and rules) from `config` and the project's domain and data into
+    `target` (a .tar.gz path), in the reproducible environment. Without `reuse_cache` every
+    component is trained afresh instead of taken from Rasa's cache (.rasa/cache), as on a new
+    machine: what a check of reproducibility needs."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    rasa = Path(sys.executable).parent / "rasa"
+    command = [str(rasa), "train", "--config", str(config), "--domain", "domain.yml", "--data", "data",
+               "--out", str(target.parent), "--fixed-model-name", target.name.removesuffix(".tar.gz")]
+    env = reproducible_env()
+    if not reuse_cache:
+        env["RASA_MAX_CACHE_SIZE"] = "0"
+    result = subprocess.run(command, cwd=PROJECT_ROOT, env=env)
+    if result.returncode != 0 or not target.is_file():
+        raise SystemExit(f"training failed (exit {result.returncode})")
     return target
 
 

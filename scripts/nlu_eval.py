@@ -41,6 +41,9 @@ class LanguageScore:
     fallback_count: int
     per_intent_f1: dict[str, float]
     errors: list[dict[str, object]] = field(default_factory=list)
+    predictions: list[tuple[str, float]] = field(default_factory=list)
+    """Every example's predicted intent and exact confidence: two models that predict the same here
+    are, for the callers of these sentences, the same model (scripts/seed_check.py --twice)."""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -55,7 +58,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def train_model(config: str, nlu_dir: str, out_dir: str | None) -> tuple[str, float]:
-    """Train an NLU-only model; returns its path and the seconds it took."""
+    """Train an NLU-only model, as reproducibly as `make test` trains; returns its path and the
+    seconds it took."""
+    from bot.training import REPRODUCIBLE_TRAINING_ENV
+
+    os.environ.update(REPRODUCIBLE_TRAINING_ENV)  # before TensorFlow is imported
     from rasa.model_training import train_nlu
 
     output = out_dir or tempfile.mkdtemp(prefix="frontdesk-nlu-")
@@ -107,6 +114,7 @@ def score_language(language: str, examples: list[tuple[str, str]], predictions: 
         fallback_count=predicted.count("nlu_fallback"),
         per_intent_f1={label: round(float(f), 4) for label, f in zip(labels, per_intent, strict=True)},
         errors=errors,
+        predictions=predictions,
     )
 
 
