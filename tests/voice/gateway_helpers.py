@@ -11,7 +11,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from voice_helpers import SIPP_DIR, free_udp_port, key_press, require_binary
+from voice_helpers import SIPP_DIR, free_udp_port, key_press, require_binary, wait_until_bound
 
 from voice.audio import Codec, encode, frames
 from voice.sip.rtp import build_rtp
@@ -210,7 +210,7 @@ class StaffPhone:
             "-mp", str(free_udp_port()), "-m", "1", "-nostdin", "-timeout", f"{int(self.timeout_s)}s", "-timeout_error",
             "-trace_err", "-error_file", str(self.workdir / "errors.log"),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, cwd=self.workdir)
-        await asyncio.sleep(0.3)
+        await wait_until_bound(self.port, self.process)
         return self
 
     async def finish(self, timeout_s: float = 30.0) -> tuple[int, str]:

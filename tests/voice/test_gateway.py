@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from gateway_helpers import SPEECH, StaffPhone, Step, caller_scenario, keys, staff_answers_scenario
-from voice_helpers import run_sipp
+from voice_helpers import eventually, run_sipp
 
 from bot.db.engine import open_database
 from voice.audio import SAMPLE_WIDTH, Pcm
@@ -74,10 +74,8 @@ async def call_gateway(cfg: GatewayConfig, db_url: str, steps: list[Step], tmp_p
         code, log = await run_sipp(str(scenario), ("127.0.0.1", gateway.ua.port), tmp_path / "caller",
                                    service="8888", timeout_s=150)
         staff_result = await staff.finish() if staff is not None else (0, "")
-        for _ in range(50):  # the session saves its recording as the call ends
-            if gateway.sessions and gateway.sessions[-1].recording is not None:
-                break
-            await asyncio.sleep(0.1)
+        # the session saves its recording as the call ends
+        await eventually(lambda: bool(gateway.sessions) and gateway.sessions[-1].recording is not None)
         return gateway, code, log, staff_result
     finally:
         await gateway.close()
@@ -88,7 +86,7 @@ def run(coro):
     return asyncio.run(coro)
 
 
-def _record_with_recording(servers: Servers, conversation: str, timeout_s: float = 15.0) -> dict:
+def _record_with_recording(servers: Servers, conversation: str, timeout_s: float = 30.0) -> dict:
     """The call record once the recording is linked: the gateway stores it as the call ends, after
     the caller's side has already finished."""
     deadline = time.monotonic() + timeout_s
@@ -353,7 +351,10 @@ def test_when_neither_the_dialogue_nor_the_operator_answers_the_caller_leaves_a_
     operator = StaffPhone("staff_busy.xml", tmp_path / "operator")
     dead = f"http://127.0.0.1:{free_udp_port()}"
     cfg = config(servers, tmp_path, prompts_dir, {"8000": operator.address}, rasa_url=dead, dialogue_timeout_s=2.0)
-    steps = [Step(pause_ms=26000), Step(pcap=SPEECH), Step(pause_ms=3000)]  # after the prompts: speak, hang up
+    # The caller speaks after the tone and hangs up. The apology, the operator's busy line and the
+    # voice-mail prompt take about 17 s here; speaking at 45 s leaves room for a machine 2.5 times
+    # slower (SIPp cannot wait for the tone itself), and the 60 s recording still holds it all.
+    steps = [Step(pause_ms=45000), Step(pcap=SPEECH), Step(pause_ms=3000)]
 
     gateway, code, log, (op_code, op_log) = run(call_gateway(
         cfg, servers.db_url, steps, tmp_path, hang_up=True, staff=operator, caller_number="13800138000"))
@@ -397,11 +398,9 @@ def test_stopping_the_gateway_mid_call_hangs_up_and_keeps_the_recording(servers,
                                             wait_bye_ms=30000)
             calling = asyncio.ensure_future(run_sipp(str(scenario_file), ("127.0.0.1", gateway.ua.port),
                                                      tmp_path / "caller", service="8888", timeout_s=60))
-            for _ in range(100):  # the greeting is being spoken
-                if gateway.sessions and gateway.sessions[-1].spoken:
-                    break
-                await asyncio.sleep(0.1)
-            await asyncio.sleep(2.0)
+            assert await eventually(lambda: bool(gateway.sessions) and bool(gateway.sessions[-1].spoken)), \
+                "the greeting was never spoken"
+            await asyncio.sleep(2.0)  # the caller has been listening for a while
             await gateway.close()  # a restart in the middle of the call
             code, log = await calling
             return gateway, code, log
@@ -413,7 +412,7 @@ def test_stopping_the_gateway_mid_call_hangs_up_and_keeps_the_recording(servers,
     assert code == 0, f"the caller must be hung up on cleanly (BYE), not left hanging: {log}"
     session = gateway.sessions[-1]
     assert session.recording is not None and session.recording.is_file()
-    record = _record_with_recording(servers, session.conversation, timeout_s=2.0)
+    record = _record_with_recording(servers, session.conversation)
     assert record["recording"] == str(session.recording)
 
 

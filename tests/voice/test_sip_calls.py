@@ -7,6 +7,7 @@ pcaps) and a BYE; the gateway side is voice.sip.ua exactly as the gateway runs i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
 from pathlib import Path
 
@@ -24,6 +25,7 @@ async def start_ua(on_call) -> UserAgent:
 
 def test_a_caller_is_answered_heard_and_its_keys_and_hang_up_arrive(tmp_path: Path):
     seen: dict[str, object] = {}
+    hung_up = asyncio.Event()
 
     async def on_call(call: Call) -> None:
         audio: list[bytes] = []
@@ -38,13 +40,15 @@ def test_a_caller_is_answered_heard_and_its_keys_and_hang_up_arrive(tmp_path: Pa
             if isinstance(event, Hangup):
                 seen.update(digits="".join(digits), hangup=event.by, audio=b"".join(audio),
                             sent=call.rtp.stats.sent, intervals=call.rtp.stats.intervals_ms())
+                hung_up.set()
                 return
 
     async def scenario() -> tuple[int, str, UserAgent]:
         ua = await start_ua(on_call)
         try:
             code, log = await run_sipp("caller.xml", ("127.0.0.1", ua.port), tmp_path, service="8000")
-            await asyncio.sleep(0.2)
+            with contextlib.suppress(asyncio.TimeoutError):  # the BYE reaches the call's handler
+                await asyncio.wait_for(hung_up.wait(), 30)
         finally:
             await ua.close()
         return code, log, ua

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from voice_helpers import run_sipp
+from voice_helpers import eventually, run_sipp
 
 from voice.sip.ua import Account, Call, UserAgent
 
@@ -75,7 +75,8 @@ def test_unregistering_stops_calls_and_refreshing_keeps_the_registration(kamaili
         await ua.start()
         try:
             keeper = asyncio.create_task(ua.stay_registered(account(kamailio, expires_s=10), statuses.append))
-            await asyncio.sleep(9.0)  # refreshed at 80 % of the 10 s granted
+            # registered, then refreshed at 80 % of the 10 s granted (8 s later)
+            await eventually(lambda: len(statuses) >= 2, timeout_s=30)
             keeper.cancel()
             await asyncio.gather(keeper, return_exceptions=True)
             removed = await ua.register(account(kamailio), expires_s=0)

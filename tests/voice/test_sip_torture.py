@@ -95,7 +95,6 @@ def test_torture_and_garbage_then_a_normal_call_is_answered(tmp_path: Path):
                 for packet in garbage(random.Random(4475)):
                     with contextlib.suppress(OSError):
                         sock.send(packet)
-                await asyncio.sleep(0.5)
             code, log = await run_sipp("caller_hung_up_on.xml", ("127.0.0.1", ua.port), tmp_path, timeout_s=20)
             return answers, code, log, ua
         finally:

@@ -102,16 +102,21 @@ def test_rendering_never_stalls_the_event_loop_and_concurrent_requests_share_one
                 last = now
 
         ticker = asyncio.create_task(heartbeat())
+        rendering = time.monotonic()
         prompts = await asyncio.gather(*(synth.prompt(long_text, "zh") for _ in range(4)))
+        render_s = time.monotonic() - rendering
         stop.set()
         await ticker
-        return longest_gap, prompts, len(synth.renders)
+        return longest_gap, render_s, prompts, len(synth.renders)
 
-    longest_gap, prompts, renders = run(with_synth(tmp_path, action))
+    longest_gap, render_s, prompts, renders = run(with_synth(tmp_path, action))
 
     assert renders == 1
     assert all(p.pcm == prompts[0].pcm for p in prompts)
-    assert longest_gap < 0.05, f"the event loop stalled {longest_gap * 1000:.0f} ms while rendering"
+    # Rendering on the event loop would stall it for the whole render; off the loop the longest stall
+    # is the scheduler's noise. Relative to the render's own time, so a busy machine does not fail it.
+    assert longest_gap < max(0.05, render_s / 4), \
+        f"the event loop stalled {longest_gap * 1000:.0f} ms while rendering ({render_s:.2f} s)"
 
 
 def test_a_render_that_takes_too_long_fails_fast_and_the_next_one_works(tmp_path: Path):

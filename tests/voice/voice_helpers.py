@@ -40,6 +40,41 @@ def free_udp_port() -> int:
         return sock.getsockname()[1]
 
 
+def udp_port_bound(port: int) -> bool:
+    """Whether some process has bound UDP `port` (read from /proc/net/udp: binding the port here to
+    find out could take it from the process about to bind it)."""
+    suffix = f":{port:04X}"
+    with open("/proc/net/udp", encoding="ascii") as table:
+        return any(line.split()[1].endswith(suffix) for line in table.readlines()[1:] if line.strip())
+
+
+async def wait_until_bound(port: int, process, timeout_s: float = 30.0) -> None:
+    """Wait for `process` (an asyncio subprocess) to listen on UDP `port`: on a busy machine SIPp may
+    take seconds to start, and a call sent before that is lost."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not udp_port_bound(port):
+        if process.returncode is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the SIP peer did not start listening on UDP {port} (exit {process.returncode})")
+        await asyncio.sleep(0.05)
+
+
+async def eventually(condition, timeout_s: float = 30.0, step_s: float = 0.05) -> bool:
+    """Wait until `condition()` holds (polled every `step_s`), at most `timeout_s`; whether it held.
+    The limit is generous: it is there so a broken build fails, not to time a healthy one."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(step_s)
+    return True
+
+
 async def run_sipp(scenario: str, target: tuple[str, int], tmp_path: Path, service: str = "8888",
                    timeout_s: float = 40.0, extra: list[str] | None = None) -> tuple[int, str]:
     """Run SIPp with one of the scenarios in tests/voice/sipp for one call; (exit code, its error log)."""
