@@ -12,8 +12,12 @@ Run by hand, not in CI (about 5 minutes a seed on 2 cores)::
     .venv/bin/python scripts/seed_check.py --seeds 7 42    # others
     .venv/bin/python scripts/seed_check.py --twice 42      # also: the same seed twice, same model?
 
-Prints one row per seed and writes ``results/seed_check/summary.json``; exits 1 if any seed fails
-a story or the NLU gate, or (with --twice) the two models of one seed predict differently.
+    taskset -c 0 .venv/bin/python scripts/seed_check.py --seeds 42 --out /tmp/one-core \
+        --compare results/seed_check                      # one core against two: same model?
+
+Prints one row per seed and writes ``summary.json`` in ``--out`` (default results/seed_check);
+exits 1 if any seed fails a story or the NLU gate, or (with --twice or --compare) two models of
+one seed predict differently.
 """
 
 from __future__ import annotations
@@ -114,21 +118,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--twice", type=int, metavar="SEED", help="also train this seed a second time and compare")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"where models and reports go (default {OUT})")
+    parser.add_argument("--compare", type=Path, metavar="DIR",
+                        help="also compare each seed's predictions with an earlier run's (another machine's, "
+                             "another core count's) in DIR")
     args = parser.parse_args(argv)
-    OUT.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
     results, evaluations = [], {}
     for seed in args.seeds:
-        result, evaluations[seed] = check_seed(seed, OUT)
+        result, evaluations[seed] = check_seed(seed, args.out)
         results.append(result)
         show(result)
     reproducible = None
     if args.twice is not None:
-        first = evaluations.get(args.twice) or check_seed(args.twice, OUT)[1]
-        second = check_seed(args.twice, OUT, name=f"seed-{args.twice}-again")[1]
+        first = evaluations.get(args.twice) or check_seed(args.twice, args.out)[1]
+        second = check_seed(args.twice, args.out, name=f"seed-{args.twice}-again")[1]
         reproducible = same_predictions(first, second)
         print(f"seed {args.twice} trained twice: {'the same predictions' if reproducible else 'DIFFERENT predictions'}")
+    if args.compare is not None:
+        for seed, evaluation in evaluations.items():
+            earlier = json.loads((args.compare / f"seed-{seed}-nlu.json").read_text(encoding="utf-8"))
+            same = same_predictions(evaluation, earlier)
+            reproducible = same if reproducible is None else reproducible and same
+            print(f"seed {seed} against {args.compare}: {'the same predictions' if same else 'DIFFERENT predictions'}")
     summary = {"seeds": [asdict(r) | {"passed": r.passed} for r in results], "reproducible": reproducible}
-    (OUT / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    (args.out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     ok = all(r.passed for r in results) and reproducible is not False
     print(f"{sum(r.passed for r in results)} of {len(results)} seeds pass every story and the NLU gate")
     return 0 if ok else 1
