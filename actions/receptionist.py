@@ -7,7 +7,9 @@ JSON message, which the REST channel returns as `"custom": {...}`) and stores th
 
 On a conversation's first turn the engine gets `Start` with the channel's metadata (`channel`,
 `caller_id`, `caller_name`, `internal`, and `now` only when RECEPTIONIST_TEST_CLOCK=1), then
-what the caller said, if anything. If the engine fails, the caller hears the system-problem
+what the caller said, if anything. The REST channel sets `channel` from the client's token and
+keeps `caller_id` and `internal` for the phone only (connectors/rest.py), so they can be believed;
+a message without metadata (Rasa's token-guarded HTTP API, `rasa test`) counts as a phone call. If the engine fails, the caller hears the system-problem
 phrase and is put through to the operator (actions/failsafe.py).
 """
 

@@ -37,15 +37,16 @@ CALL = ["", "喂，您好", "帮我找一下研发部的吴昊", "请问贵公�
 
 
 class Client:
-    """One caller's connection to the REST channel (keep-alive), timing each turn."""
+    """One caller's connection to the REST channel (keep-alive), as the phone client (its token), timing each turn."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, token: str) -> None:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
 
     def turn(self, sender: str, text: str) -> tuple[float, list[dict[str, Any]]]:
         body = json.dumps({"sender": sender, "message": text, "metadata": METADATA})
         started = time.perf_counter()
-        self.connection.request("POST", "/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
+        self.connection.request("POST", "/webhooks/rest/webhook", body, self.headers)
         answer = self.connection.getresponse()
         data = answer.read()
         elapsed = (time.perf_counter() - started) * 1000
@@ -54,8 +55,8 @@ class Client:
         return elapsed, json.loads(data)
 
 
-def play(port: int, name: str, turns: int, latencies: list[float], errors: list[str]) -> None:
-    client = Client(port)
+def play(port: int, token: str, name: str, turns: int, latencies: list[float], errors: list[str]) -> None:
+    client = Client(port, token)
     call = 0
     for index in range(turns):
         text = CALL[index % len(CALL)]
@@ -65,19 +66,19 @@ def play(port: int, name: str, turns: int, latencies: list[float], errors: list[
             elapsed, messages = client.turn(f"{name}-{call}", text)
         except Exception as error:  # a failed turn is reported, not timed
             errors.append(f"{name}: {error}")
-            client = Client(port)
+            client = Client(port, token)
             continue
         if not any("text" in m for m in messages):
             errors.append(f"{name}: no answer to {text!r}")
         latencies.append(elapsed)
 
 
-def run_level(port: int, concurrency: int, total_turns: int, tag: str) -> dict[str, Any]:
+def run_level(port: int, token: str, concurrency: int, total_turns: int, tag: str) -> dict[str, Any]:
     per_client = -(-total_turns // concurrency)
     latencies: list[float] = []
     errors: list[str] = []
-    threads = [threading.Thread(target=play, args=(port, f"{tag}-c{concurrency}-{i}", per_client, latencies, errors))
-               for i in range(concurrency)]
+    threads = [threading.Thread(target=play, args=(port, token, f"{tag}-c{concurrency}-{i}", per_client, latencies,
+                                                   errors)) for i in range(concurrency)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -117,8 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"starting the action server and the Rasa server ({model.name}) ...", flush=True)
     try:
         servers.start()
-        run_level(servers.rasa_port, 2, 20, "warmup")
-        levels = [run_level(servers.rasa_port, level, args.turns, "bench") for level in (1, args.concurrency)]
+        phone = servers.tokens["phone"]
+        run_level(servers.rasa_port, phone, 2, 20, "warmup")
+        levels = [run_level(servers.rasa_port, phone, level, args.turns, "bench") for level in (1, args.concurrency)]
     finally:
         servers.stop()
     summary = {"model": model.name, "database": "sqlite", "levels": levels,

@@ -345,7 +345,8 @@ def gateway_config(servers, scratch: Path, prompts: Path, korean: Path | None):
     from voice.transfer import DialPlan
 
     # No phone is routed: a transfer the dialogue plans fails at once and the dialogue answers that.
-    return GatewayConfig(rasa_url=servers.rasa_url, api_token=servers.token, recordings_dir=scratch / "recordings",
+    return GatewayConfig(rasa_url=servers.rasa_url, api_token=servers.token, channel_token=servers.tokens["phone"],
+                         recordings_dir=scratch / "recordings",
                          prompts_dir=prompts, sip_port=0, dial_plan=DialPlan(routes={}),
                          speech_paths={"ko": korean} if korean else {}, speech_language="ko" if korean else None)
 

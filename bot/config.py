@@ -6,12 +6,17 @@ organisation, local ports), so `make run` needs no configuration at all.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK = "127.0.0.1"
+"""Where every server of the receptionist listens unless configured otherwise (docs/security.md)."""
+CHANNELS = ("phone", "kiosk", "chat")
+"""The REST channel's clients, each with a token of its own: the voice gateway, the kiosk relay, a chat."""
 DEMO_ORG = Path(__file__).resolve().parent / "org" / "demo.yml"
 DEMO_FAQ = Path(__file__).resolve().parent / "org" / "demo_faq.yml"
 
@@ -103,6 +108,26 @@ def read_voice_settings(env: Mapping[str, str] | None = None) -> VoiceSettings:
     return VoiceSettings(var_dir=var_dir, vosk_paths=paths, tts_rate=int(rate) if rate.isdigit() else 160)
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only (127.0.0.0/8, ::1, "localhost")."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def connect_host(host: str) -> str:
+    """The address a client on this machine uses for a server bound to `host` (0.0.0.0 → 127.0.0.1)."""
+    cleaned = host.strip().strip("[]")
+    if cleaned in ("", "0.0.0.0"):
+        return LOOPBACK
+    if cleaned == "::":
+        return "[::1]"
+    return f"[{cleaned}]" if ":" in cleaned else cleaned
+
+
 @dataclass(frozen=True)
 class Settings:
     var_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var")
@@ -113,10 +138,17 @@ class Settings:
     faq_file: Path = DEMO_FAQ
     """The organisation's FAQ (RECEPTIONIST_FAQ); docs/faq.md."""
     api_token: str = ""
+    """Rasa's HTTP API token (RECEPTIONIST_API_TOKEN); empty: the one kept in var/ (bot/tokens.py)."""
+    action_secret: str = ""
+    """What the Rasa server shows the action server (RECEPTIONIST_ACTION_SECRET); empty: var/."""
+    channel_tokens: Mapping[str, str] = field(default_factory=dict)
+    """Channel → the REST token of its client (RECEPTIONIST_PHONE_TOKEN, _KIOSK_TOKEN, _CHAT_TOKEN)."""
     test_clock: bool = False
+    rasa_host: str = LOOPBACK
     rasa_port: int = 5005
+    action_host: str = LOOPBACK
     action_port: int = 5055
-    console_host: str = "127.0.0.1"
+    console_host: str = LOOPBACK
     console_port: int = 5080
     console_secure_cookies: bool | None = None
     """Mark console cookies Secure: on, off, or unset for "when the request came over https"."""
@@ -141,10 +173,15 @@ def load_settings() -> Settings:
         org_file=Path(org) if org else None,
         faq_file=Path(_env("RECEPTIONIST_FAQ") or DEMO_FAQ),
         api_token=_env("RECEPTIONIST_API_TOKEN"),
+        action_secret=_env("RECEPTIONIST_ACTION_SECRET"),
+        channel_tokens={channel: token for channel in CHANNELS
+                        if (token := _env(f"RECEPTIONIST_{channel.upper()}_TOKEN"))},
         test_clock=_env_flag("RECEPTIONIST_TEST_CLOCK"),
+        rasa_host=_env("RECEPTIONIST_RASA_HOST", LOOPBACK),
         rasa_port=_env_int("RECEPTIONIST_RASA_PORT", 5005),
+        action_host=_env("RECEPTIONIST_ACTION_HOST", LOOPBACK),
         action_port=_env_int("RECEPTIONIST_ACTION_PORT", 5055),
-        console_host=_env("RECEPTIONIST_CONSOLE_HOST", "127.0.0.1"),
+        console_host=_env("RECEPTIONIST_CONSOLE_HOST", LOOPBACK),
         console_port=_env_int("RECEPTIONIST_CONSOLE_PORT", 5080),
         console_secure_cookies=_env_flag("RECEPTIONIST_CONSOLE_SECURE_COOKIES")
         if _env("RECEPTIONIST_CONSOLE_SECURE_COOKIES") else None,

@@ -4,6 +4,12 @@ Parts: the database (migrated on start), the organisation (the file in RECEPTION
 the demo organisation when the database has none), the message delivery sweep (a thread),
 the Rasa action server and the Rasa server (subprocesses, so bot/ imports no Rasa). When
 one part stops, the others are stopped too and the exit code says so.
+
+Doors (docs/security.md): every server listens on 127.0.0.1 unless bot.config says otherwise,
+and refuses to start beyond loopback with a short secret. The secrets (bot/tokens.py) are read
+or generated here once and handed to the servers in their environment, never on a command
+line: the action server (`python -m actions.server`) admits only the Rasa server, the Rasa
+server (`python -m connectors.server`) only the channel clients and its API token holder.
 """
 
 from __future__ import annotations
@@ -11,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -23,11 +28,12 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.config import DEMO_ORG, PROJECT_ROOT, Settings, load_settings
+from bot.config import DEMO_ORG, PROJECT_ROOT, Settings, connect_host, is_loopback, load_settings
 from bot.context import Context, open_context
 from bot.org.cli import describe
 from bot.org.orgfile import parse_org_file
 from bot.org.store import NoOrganization, replace_directory
+from bot.tokens import Tokens, action_secrets, load_tokens, rasa_secrets, refuse_exposure
 from bot.training import current_model, has_training_data
 from bot.web.settings import ConsoleSettings, console_settings
 
@@ -40,6 +46,9 @@ class Part:
     url: str
     process: subprocess.Popen | None = None
     health: str | None = None
+    health_headers: dict[str, str] | None = None
+    doors: str = ""
+    """Who may come in, for the start-up lines (never a secret)."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -63,40 +72,64 @@ def ensure_organisation(context: Context) -> str:
     return f"organisation: {describe(directory)} (imported from {org_file})"
 
 
-def api_token(settings: Settings) -> str:
-    """RECEPTIONIST_API_TOKEN, or one generated once and kept in var/api-token (mode 600)."""
-    if settings.api_token:
-        return settings.api_token
-    path = settings.var_dir / "api-token"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(24))
-        path.chmod(0o600)
-    return path.read_text().strip()
+def action_command() -> list[str]:
+    """The action server (host, port and secret from the environment: bot.config, bot.tokens)."""
+    return [sys.executable, "-m", "actions.server"]
+
+
+def rasa_command(model: Path) -> list[str]:
+    """The Rasa server (host, port and secrets from the environment: bot.config, bot.tokens)."""
+    return [sys.executable, "-m", "connectors.server", "--model", str(model)]
+
+
+def server_env(settings: Settings, tokens: Tokens) -> dict[str, str]:
+    """The servers' environment: this one, the project on the path, the secrets, where to find
+    the action server."""
+    return dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), **tokens.env(),
+                RECEPTIONIST_ACTION_URL=action_url(settings))
+
+
+def action_url(settings: Settings) -> str:
+    return f"http://{connect_host(settings.action_host)}:{settings.action_port}/webhook"
+
+
+def rasa_url(settings: Settings) -> str:
+    return f"http://{connect_host(settings.rasa_host)}:{settings.rasa_port}"
+
+
+def refuse_exposed_servers(settings: Settings, tokens: Tokens) -> None:
+    """Stop before anything starts if a server would listen beyond loopback with a weak secret
+    (each server checks again itself)."""
+    refuse_exposure("action server", settings.action_host, action_secrets(tokens))
+    refuse_exposure("Rasa server", settings.rasa_host, rasa_secrets(tokens))
 
 
 def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
 
 
-def _dialogue_parts(settings: Settings, env: dict[str, str]) -> list[Part]:
+def _dialogue_parts(settings: Settings, tokens: Tokens) -> list[Part]:
     model = current_model()
     if model is None:
         reason = "no training data yet" if not has_training_data() else "model not trained (run `make model`)"
         print(f"dialogue: not started ({reason})")
         return []
-    actions = Part("action server", f"http://localhost:{settings.action_port}/webhook",
-                   health=f"http://localhost:{settings.action_port}/health")
-    actions.process = _start([str(BIN / "rasa"), "run", "actions", "--actions", "actions",
-                              "--port", str(settings.action_port)], env)
-    rasa = Part("Rasa server (REST channel)", f"http://localhost:{settings.rasa_port}/webhooks/rest/webhook",
-                health=f"http://localhost:{settings.rasa_port}/")
-    rasa.process = _start([
-        str(BIN / "rasa"), "run", "--model", str(model), "--port", str(settings.rasa_port),
-        "--enable-api", "--auth-token", api_token(settings), "--endpoints", "endpoints.yml",
-        "--credentials", "credentials.yml",
-    ], env)
+    env = server_env(settings, tokens)
+    base = action_url(settings).removesuffix("/webhook")
+    actions = Part("action server", action_url(settings), health=f"{base}/health",
+                   health_headers={"Authorization": f"Bearer {tokens.action}"},
+                   doors=_doors(settings.action_host, "the Rasa server only: shared secret"))
+    actions.process = _start(action_command(), env)
+    rasa = Part("Rasa server (REST channel)", f"{rasa_url(settings)}/webhooks/rest/webhook",
+                health=f"{rasa_url(settings)}/",
+                doors=_doors(settings.rasa_host, "clients by token: phone (gateway), kiosk (relay), chat; "
+                                                 "HTTP API by its token"))
+    rasa.process = _start(rasa_command(model), env)
     return [actions, rasa]
+
+
+def _doors(host: str, who: str) -> str:
+    return who if is_loopback(host) else f"{who}; listening on {host}: reachable from the network"
 
 
 def _wait_healthy(parts: list[Part], timeout_s: float = 180) -> None:
@@ -106,7 +139,8 @@ def _wait_healthy(parts: list[Part], timeout_s: float = 180) -> None:
             if part.process and part.process.poll() is not None:
                 return
             try:
-                with urllib.request.urlopen(part.health, timeout=2):
+                with urllib.request.urlopen(urllib.request.Request(part.health, headers=part.health_headers or {}),
+                                            timeout=2):
                     break
             except OSError:
                 time.sleep(1)
@@ -138,7 +172,7 @@ def _start_gateway(context: Context, stop: threading.Event) -> str:
     from voice.service import describe, gateway_config, start_in_thread
 
     settings = context.settings
-    config = gateway_config(settings, f"http://127.0.0.1:{settings.rasa_port}")
+    config = gateway_config(settings, rasa_url(settings))
     try:
         running = start_in_thread(config, context.database, stop)
     except RuntimeError as error:
@@ -148,21 +182,25 @@ def _start_gateway(context: Context, stop: threading.Event) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
+    tokens = load_tokens(settings)
+    if not args.no_dialogue:
+        refuse_exposed_servers(settings, tokens)
     context = open_context(settings)
     print(f"database: {make_url(settings.db_url).render_as_string(hide_password=True)}")
     print(ensure_organisation(context))
     stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # before anything starts: a stop is always clean
     _sweep_thread(context, stop)
     print(f"message delivery: SMTP {settings.smtp.host}:{settings.smtp.port}, checked every 60 s")
     console = _console_thread(context)
-    console_url = f"http://{console.host}:{console.port}/"
-    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT),
-               RECEPTIONIST_ACTION_URL=f"http://localhost:{settings.action_port}/webhook")
-    parts = [] if args.no_dialogue else _dialogue_parts(settings, env)
+    console_url = f"http://{connect_host(console.host)}:{console.port}/"
+    parts = [] if args.no_dialogue else _dialogue_parts(settings, tokens)
     _wait_healthy([*parts, Part("staff console", console_url, health=f"{console_url}signin")])
-    print(f"staff console: {console_url} (first user: receptionist users add NAME --role admin)")
+    print(f"staff console: http://{console.host}:{console.port}/ (first user: receptionist users add NAME --role admin)")
     for part in parts:
-        print(f"{part.name}: {part.url}")
+        print(f"{part.name}: {part.url} ({part.doors})")
+    if parts:
+        print(f"tokens: kept in {settings.var_dir} (mode 600) unless set in the environment (docs/security.md)")
     if parts and not args.no_voice:
         print(_start_gateway(context, stop))
     print("ready; Ctrl-C stops everything", flush=True)
@@ -170,7 +208,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _supervise(parts: list[Part], stop: threading.Event, context: Context) -> int:
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     code = 0
     try:
         while not stop.is_set():

@@ -7,7 +7,9 @@ visitor passes through `scrub_for_caller`, which blanks out any protected number
 is written (digits with spaces or dashes, Chinese numerals, 幺 for one).
 
 Staff-facing output (the CLI, the console, e-mails to staff) may show extensions, but never a
-mobile: that is only ever placed in a transfer payload's `destination`.
+mobile: that is only ever placed in a transfer payload's `destination`, and only for the phone
+channel (`may_connect_mobile`): the voice gateway dials it and tells no one. A kiosk or a chat
+shows its client whatever it receives, so a conversation there never connects to a mobile.
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ _NUMBER_RUN = re.compile(
 )
 _MASK = "***"
 _MIN_MOBILE_TAIL = 7
+MOBILE_CHANNELS = frozenset({"phone"})
+"""The channels whose client may receive a mobile number as a transfer's destination (docs/security.md)."""
+
+
+def may_connect_mobile(channel: str | None) -> bool:
+    """Whether a conversation on `channel` may be put through to a staff mobile."""
+    return channel in MOBILE_CHANNELS
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,13 @@ def scrub_for_caller(text: str, directory: Directory) -> str:
         return match.group(0)
 
     return _NUMBER_RUN.sub(mask, text)
+
+
+def is_staff_mobile(number: str | None, directory: Directory) -> bool:
+    """Whether a dial string is (or contains) a staff mobile, however it is written."""
+    mobiles, _ = _protected(directory)
+    digits = digits_of(number or "")
+    return any(tail in digits for tail in mobiles)
 
 
 def is_safe_for_caller(text: str, directory: Directory) -> bool:

@@ -1,14 +1,18 @@
 """Start the real action server and Rasa server (subprocesses on free ports) and talk to them over HTTP.
 
-Used by tests/test_rasa_server.py and bench/dialogue_bench.py. The servers run the trained model
-(`bot.training.current_model()`), on a database of their own holding the demo organisation, with
-RECEPTIONIST_TEST_CLOCK=1 so a conversation's first message may say what time it is.
+Used by tests/test_rasa_server.py and bench/dialogue_bench.py. The servers are started with the
+launcher's own commands (bot/launcher.py: `python -m actions.server`, `python -m connectors.server`)
+and run the trained model (`bot.training.current_model()`), on a database of their own holding
+the demo organisation, with RECEPTIONIST_TEST_CLOCK=1 so a conversation's first message may say
+what time it is. Each `Servers` has secrets of its own (docs/security.md): `token` (Rasa's HTTP
+API), `action_secret`, and `tokens` (the REST channel's clients: phone, kiosk, chat).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -20,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.config import DEMO_ORG, PROJECT_ROOT
+from bot.config import CHANNELS, DEMO_ORG, PROJECT_ROOT
 from bot.db.engine import open_database
+from bot.launcher import action_command, rasa_command
 from bot.org.orgfile import parse_org_file
 from bot.org.store import replace_directory
 
@@ -44,10 +49,12 @@ def import_demo_org(db_url: str) -> None:
         database.close()
 
 
-def http_json(method: str, url: str, body: Any = None, timeout_s: float = 60.0) -> tuple[int, Any]:
+def http_json(method: str, url: str, body: Any = None, timeout_s: float = 60.0,
+              headers: dict[str, str] | None = None) -> tuple[int, Any]:
     """(status, decoded JSON body or text) of one request."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as answer:
             status, raw = answer.status, answer.read()
@@ -59,12 +66,24 @@ def http_json(method: str, url: str, body: Any = None, timeout_s: float = 60.0) 
         return status, raw.decode(errors="replace")
 
 
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
 @dataclass
 class Servers:
     workdir: Path
     model: Path
     db_url: str
-    token: str = "test-token"
+    token: str = field(default_factory=new_secret)
+    """Rasa's HTTP API token."""
+    action_secret: str = field(default_factory=new_secret)
+    tokens: dict[str, str] = field(default_factory=lambda: {channel: new_secret() for channel in CHANNELS})
+    """The REST channel's clients: channel → token."""
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
@@ -80,7 +99,10 @@ class Servers:
     def env(self) -> dict[str, str]:
         return dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), RECEPTIONIST_DB=self.db_url,
                     RECEPTIONIST_TEST_CLOCK="1", RECEPTIONIST_ACTION_URL=f"{self.action_url}/webhook",
-                    RECEPTIONIST_API_TOKEN=self.token, RECEPTIONIST_VAR=str(self.workdir / "var"),
+                    RECEPTIONIST_RASA_PORT=str(self.rasa_port), RECEPTIONIST_ACTION_PORT=str(self.action_port),
+                    RECEPTIONIST_API_TOKEN=self.token, RECEPTIONIST_ACTION_SECRET=self.action_secret,
+                    **{f"RECEPTIONIST_{channel.upper()}_TOKEN": token for channel, token in self.tokens.items()},
+                    RECEPTIONIST_VAR=str(self.workdir / "var"),
                     SQLALCHEMY_SILENCE_UBER_WARNING="1", TF_CPP_MIN_LOG_LEVEL="2")
 
     # ------------------------------------------------------------------ processes
@@ -88,18 +110,15 @@ class Servers:
     def start(self) -> Servers:
         import_demo_org(self.db_url)
         self.start_actions(wait=False)
-        self._spawn("rasa", [str(BIN / "rasa"), "run", "--model", str(self.model), "--port", str(self.rasa_port),
-                             "--enable-api", "--auth-token", self.token, "--endpoints", "endpoints.yml",
-                             "--credentials", "credentials.yml"])
-        self._wait("actions", f"{self.action_url}/health")
+        self._spawn("rasa", rasa_command(self.model))
+        self._wait("actions", f"{self.action_url}/health", bearer(self.action_secret))
         self._wait("rasa", f"{self.rasa_url}/")
         return self
 
     def start_actions(self, wait: bool = True) -> None:
-        self._spawn("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
-                                "--port", str(self.action_port)])
+        self._spawn("actions", action_command())
         if wait:
-            self._wait("actions", f"{self.action_url}/health")
+            self._wait("actions", f"{self.action_url}/health", bearer(self.action_secret))
 
     def stop_actions(self) -> None:
         self._stop("actions")
@@ -118,14 +137,14 @@ class Servers:
             self.processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=self.env(), stdout=log,
                                                     stderr=subprocess.STDOUT, start_new_session=True)
 
-    def _wait(self, name: str, url: str) -> None:
+    def _wait(self, name: str, url: str, headers: dict[str, str] | None = None) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             process = self.processes[name]
             if process.poll() is not None:
                 raise RuntimeError(f"the {name} server stopped (exit {process.returncode}):\n{self.log(name)[-3000:]}")
             try:
-                with urllib.request.urlopen(url, timeout=2):
+                with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=2):
                     return
             except OSError:
                 time.sleep(0.5)
@@ -145,11 +164,16 @@ class Servers:
     # ------------------------------------------------------------------ talking to them (contract section 3)
 
     def say(self, sender: str, message: str, metadata: dict[str, Any] | None = None,
-            timeout_s: float = 60.0) -> tuple[int, Any]:
+            timeout_s: float = 60.0, client: str | None = None, token: str | None = None) -> tuple[int, Any]:
+        """One turn through the REST channel as `client` (default: the channel the metadata names,
+        else phone) with that client's token; `token` instead ("" for none) to try the door."""
         body: dict[str, Any] = {"sender": sender, "message": message}
         if metadata is not None:
             body["metadata"] = metadata
-        return http_json("POST", f"{self.rasa_url}/webhooks/rest/webhook", body, timeout_s)
+        if token is None:
+            token = self.tokens[client or (metadata or {}).get("channel") or "phone"]
+        return http_json("POST", f"{self.rasa_url}/webhooks/rest/webhook", body, timeout_s,
+                         headers=bearer(token) if token else None)
 
     def report(self, sender: str, result: str, timeout_s: float = 60.0) -> tuple[int, Any]:
         """The phone system's transfer result (trigger_intent, with the API token)."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
 import urllib.request
 
-from bot.config import PROJECT_ROOT
+from bot.config import CHANNELS, PROJECT_ROOT
 
 
 def test_run_imports_the_demo_organisation_says_where_it_listens_and_stops(tmp_path):
@@ -38,6 +39,37 @@ def test_run_imports_the_demo_organisation_says_where_it_listens_and_stops(tmp_p
     assert "<form" in signin and "password" in signin
     assert "ready" in output
     assert process.returncode == 0
+
+
+def test_the_first_start_makes_each_secret_private_in_var_and_a_restart_keeps_them(tmp_path):
+    """`make run` on a fresh clone: every secret generated (mode 600), never printed; kept after."""
+    names = ["action-secret", "api-token", *(f"channel-token-{channel}" for channel in CHANNELS)]
+    seen = []
+    for _ in range(2):
+        env = dict(os.environ, RECEPTIONIST_VAR=str(tmp_path), RECEPTIONIST_DB=f"sqlite:///{tmp_path / 'r.db'}",
+                   RECEPTIONIST_SMTP_PORT="1", RECEPTIONIST_CONSOLE_PORT=str(_free_port()))
+        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--no-dialogue"], cwd=PROJECT_ROOT,
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        output = _until_ready(process)
+        process.send_signal(signal.SIGTERM)
+        output += process.communicate(timeout=30)[0]
+        assert process.returncode == 0, output
+        secrets = {name: (tmp_path / name).read_text().strip() for name in names}
+        assert all(stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600 for name in names)
+        assert not any(secret in output for secret in secrets.values()), "a secret was printed"
+        seen.append(secrets)
+    assert seen[0] == seen[1] and len(set(seen[0].values())) == len(names)
+
+
+def _until_ready(process: subprocess.Popen, timeout_s: float = 180) -> str:
+    lines = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        lines.append(line)
+        if "ready" in line or not line:
+            break
+    return "".join(lines)
 
 
 def _free_port() -> int:

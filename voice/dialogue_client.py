@@ -1,7 +1,10 @@
 """The gateway's only way to the dialogue: Rasa's REST webhook and its trigger_intent API (contract section 3).
 
-    say(conversation, text, metadata)  → POST /webhooks/rest/webhook         → [Reply]
-    report_transfer(conversation, r)   → POST /conversations/{c}/trigger_intent (token) → [Reply]
+    say(conversation, text, metadata)  → POST /webhooks/rest/webhook (phone client token) → [Reply]
+    report_transfer(conversation, r)   → POST /conversations/{c}/trigger_intent (API token) → [Reply]
+
+The REST channel knows the gateway by its client token (`Authorization: Bearer`, docs/security.md):
+that token makes the conversation a phone call, the one channel a mobile is ever connected on.
 
 Every request has a time-out: a dialogue that does not answer in time raises `DialogueUnavailable`,
 and the call goes to the operator (the fail-safe in `voice/call_session.py`).
@@ -12,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -53,20 +55,15 @@ def parse_replies(messages: Any) -> list[Reply]:
     return replies
 
 
-def read_api_token(configured: str, var_dir: Path) -> str:
-    """RECEPTIONIST_API_TOKEN, else the token `receptionist run` keeps in var/api-token."""
-    if configured:
-        return configured
-    path = var_dir / "api-token"
-    return path.read_text().strip() if path.is_file() else ""
-
-
 class DialogueClient:
     """HTTP client for one Rasa server; one connection pool shared by every call."""
 
-    def __init__(self, base_url: str, token: str, timeout_s: float = 3.0) -> None:
+    def __init__(self, base_url: str, token: str, timeout_s: float = 3.0, channel_token: str = "") -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        """Rasa's HTTP API token (trigger_intent)."""
+        self.channel_token = channel_token
+        """The REST channel's token for the phone client (the gateway)."""
         self.timeout_s = timeout_s
         self._session: aiohttp.ClientSession | None = None
 
@@ -75,9 +72,10 @@ class DialogueClient:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_s))
         return self._session
 
-    async def _post(self, url: str, body: dict[str, Any], params: dict[str, str] | None = None) -> Any:
+    async def _post(self, url: str, body: dict[str, Any], params: dict[str, str] | None = None,
+                    headers: dict[str, str] | None = None) -> Any:
         try:
-            async with self._client().post(url, json=body, params=params) as answer:
+            async with self._client().post(url, json=body, params=params, headers=headers) as answer:
                 if answer.status >= 400:
                     raise DialogueUnavailable(f"{url} answered HTTP {answer.status}")
                 return await answer.json(content_type=None)
@@ -88,7 +86,8 @@ class DialogueClient:
         body: dict[str, Any] = {"sender": conversation, "message": text}
         if metadata is not None:
             body["metadata"] = metadata
-        return parse_replies(await self._post(f"{self.base_url}/webhooks/rest/webhook", body))
+        headers = {"Authorization": f"Bearer {self.channel_token}"}
+        return parse_replies(await self._post(f"{self.base_url}/webhooks/rest/webhook", body, headers=headers))
 
     async def report_transfer(self, conversation: str, result: str) -> list[Reply]:
         """The outcome of a transfer; the replies are what the receptionist says next."""

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 class GatewayConfig:
     rasa_url: str
     api_token: str
+    """Rasa's HTTP API token (transfer results)."""
     recordings_dir: Path
     prompts_dir: Path
     sip_host: str = "127.0.0.1"
@@ -58,6 +59,8 @@ class GatewayConfig:
     """Source addresses (the PBX) whose calls from a directory extension are internal calls."""
     tts_rate: int = 160
     tts_workers: int = 2
+    channel_token: str = ""
+    """The REST channel's token for the phone client: what makes the conversations phone calls."""
     first_metadata: dict[str, Any] = field(default_factory=dict)
     """Sent with each call's first message besides the caller's details; tests put their clock here
     ({"now": ...}), which the dialogue honours only with RECEPTIONIST_TEST_CLOCK=1 (contract section 3)."""
@@ -76,7 +79,8 @@ class Gateway:
         self.directory_cache = DirectoryCache(database)
         self.ua = UserAgent(config.sip_host, config.sip_port, on_call=self._on_call, user=config.user,
                             advertised_host=config.advertised_host)
-        self.dialogue = DialogueClient(config.rasa_url, config.api_token, config.dialogue_timeout_s)
+        self.dialogue = DialogueClient(config.rasa_url, config.api_token, config.dialogue_timeout_s,
+                                       channel_token=config.channel_token)
         self.synthesizer = Synthesizer(config.prompts_dir, rate=config.tts_rate, workers=config.tts_workers)
         self.speech_models = SpeechModels(config.speech_paths) if config.speech_paths else None
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="stt")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.db.engine import Database
-from voice.dialogue_client import read_api_token
+from bot.tokens import load_tokens
 from voice.gateway import Gateway, GatewayConfig
 from voice.models import model_path
 from voice.sip.ua import Account
@@ -34,8 +34,9 @@ def gateway_config(settings: Settings, rasa_url: str) -> GatewayConfig:
                           password=sip.password)
         dial_plan = DialPlan(proxy=registrar, domain=sip.domain or host)
     speech = {lang: path for lang in ("zh", "en") if (path := model_path(lang, settings.voice)) is not None}
+    tokens = load_tokens(settings)
     return GatewayConfig(
-        rasa_url=rasa_url, api_token=read_api_token(settings.api_token, settings.var_dir),
+        rasa_url=rasa_url, api_token=tokens.api, channel_token=tokens.channels["phone"],
         recordings_dir=settings.recordings_dir or settings.var_dir / "recordings",
         prompts_dir=settings.var_dir / "prompts", sip_host=sip.host, sip_port=sip.port,
         advertised_host=sip.advertised_host or None, user=sip.username, account=account, dial_plan=dial_plan,

@@ -44,7 +44,7 @@ from bot.dialogue.state import (
 from bot.directory.resolve import Candidate, Resolution, resolver_for
 from bot.org.model import Directory, Person, Presence
 from bot.org.store import DirectoryCache
-from bot.privacy import scrub_for_caller
+from bot.privacy import may_connect_mobile, scrub_for_caller
 from bot.records import calls, messages, visits
 from bot.rules.calendar import open_state
 from bot.rules.routing import DUTY, OPERATOR, Caller, Plan, Step, StepKind, TransferResult, plan_call, salutation
@@ -317,7 +317,8 @@ class _Turn:
     def caller(self) -> Caller:
         c = self.c
         return Caller(internal=c.internal, person_id=c.caller_person, name=c.caller_name, company=c.caller_company,
-                      purpose=c.purpose, appointment=c.appointment, sales=c.sales, urgent=c.urgent)
+                      purpose=c.purpose, appointment=c.appointment, sales=c.sales, urgent=c.urgent,
+                      channel=c.channel)
 
     def plan(self) -> Plan:
         target = {"operator": OPERATOR, "duty": DUTY}.get(self.c.target_kind or "", self.c.target or OPERATOR)
@@ -385,8 +386,11 @@ class _Turn:
         self.c.pending = Pending.TRANSFERRING
 
     def transfer_payload(self, step: Step) -> dict[str, Any] | None:
-        """The `transfer` payload; a connect-only (mobile) destination is looked up only now."""
+        """The `transfer` payload; a connect-only (mobile) destination is looked up only now, and
+        only for the phone (the plan has no mobile step elsewhere; this is the second lock)."""
         if step.connect_only:
+            if not may_connect_mobile(self.c.channel):
+                return None
             person = self.d.person(step.target)
             if person is None or not person.mobile:
                 return None

@@ -30,6 +30,10 @@ The rules (shared/seeds; what differs between organisations is `Policy`):
   "duty": the duty line, the duty manager, a message. After hours, internal callers follow
   the same rules as external ones (they can dial an extension themselves).
 
+- Mobiles only on the phone: a conversation on another channel (kiosk, chat) is never put through
+  to a mobile (`bot.privacy.may_connect_mobile`): no mobile is offered, and the duty manager is
+  rung at the office if there is an extension, else skipped; the message that follows remains.
+
 Privacy: reasons and announcements never contain a phone number or an extension;
 `describe()` and `as_dict()` show extensions (they are for staff) but a mobile never (it shows
 as "mobile (connect only)"). The one place a mobile number appears is
@@ -44,6 +48,7 @@ from enum import Enum
 from typing import Any
 
 from bot.org.model import Department, Directory, Level, Person, Policy, Presence
+from bot.privacy import may_connect_mobile
 from bot.rules.calendar import OpenState, duty_person, open_state
 
 OPERATOR = "operator"
@@ -105,6 +110,8 @@ class Caller:
     sales: bool = False
     """A salesperson or cold call."""
     urgent: bool = False
+    channel: str = "phone"
+    """Where the conversation happens (phone, kiosk, chat): only the phone may reach a mobile."""
 
     def knows(self, item: str) -> bool:
         """Whether the caller already gave `item` (name, company, purpose, appointment)."""
@@ -466,6 +473,8 @@ def _location(call: _Call, person: Person) -> Step | None:
 def _mobile(call: _Call, person: Person) -> Step | None:
     if not person.mobile or person.level not in call.policy.mobile_fallback_levels:
         return None
+    if not may_connect_mobile(call.caller.channel):
+        return None
     rings = call.policy.ring_timeout_s(Level.STAFF)
     return Step(
         StepKind.OFFER_MOBILE, person.id, person.name, person.mobile, _mode(call, person), rings,
@@ -609,13 +618,14 @@ def _duty_line(call: _Call, wanted: str) -> Step | None:
 
 def _duty_manager(call: _Call, wanted: str) -> Step | None:
     manager = call.directory.person(call.directory.after_hours.duty_manager or "")
-    if manager is None or not (manager.mobile or manager.extension):
+    by_mobile = manager is not None and bool(manager.mobile) and may_connect_mobile(call.caller.channel)
+    if manager is None or not (by_mobile or manager.extension):
         return None
-    by_mobile = bool(manager.mobile)
     where, where_zh = ("the mobile (connect only, never disclosed)", "手机（只接通，不透露号码）") if by_mobile \
         else ("the office extension", "办公室分机")
     return Step(
-        StepKind.DUTY_MANAGER, manager.id, manager.name, manager.mobile or manager.extension, "announced",
+        StepKind.DUTY_MANAGER, manager.id, manager.name, manager.mobile if by_mobile else manager.extension,
+        "announced",
         call.policy.ring_timeout_s(Level.STAFF), announcement=_announce_duty(call, wanted),
         connect_only=by_mobile, urgent=True,
         reason=f"the duty line did not answer: the duty manager {manager.name} on {where}",

@@ -2,8 +2,11 @@
 the helpers the page modules share (database work off the event loop, rendering, roles).
 
 Every request passes, outermost first:
-    security headers → error pages → authentication (session cookie) → CSRF check (changes only)
-Pages under `PUBLIC` (sign-in, static files, language choice) skip the last two.
+    security headers → rate limits (kiosk) → error pages → authentication (session cookie)
+    → CSRF check (changes only)
+Pages under `PUBLIC` (sign-in, static files, language choice) skip the last two. The kiosk's
+requests (`/kiosk/…`) and sign-in attempts are limited per client address (bot/web/ratelimit.py):
+over the limit, 429 with Retry-After.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from bot.org.store import NoOrganization
 from bot.rules.calendar import org_zone
 from bot.web import auth
 from bot.web.i18n import LANGUAGES, translator
+from bot.web.ratelimit import RateLimiter
 from bot.web.roles import Role
 from bot.web.settings import ConsoleSettings
 
@@ -33,6 +37,9 @@ HERE = Path(__file__).resolve().parent
 CONTEXT = web.AppKey("context", Context)
 SETTINGS = web.AppKey("settings", ConsoleSettings)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
+LIMITS = web.AppKey("limits", dict)
+KIOSK_LIMITED = "/kiosk/"
+"""The kiosk's API, microphone and audio; not the page itself (`/kiosk`)."""
 SIGNED_IN = "fd_signed_in"
 
 SESSION_COOKIE = "fd_session"
@@ -54,10 +61,12 @@ def build_app(context: Context, settings: ConsoleSettings | None = None) -> web.
     settings = settings or ConsoleSettings()
     if settings.recordings_dir is None:
         settings = ConsoleSettings(**{**settings.__dict__, "recordings_dir": context.settings.var_dir / "recordings"})
-    app = web.Application(middlewares=[security_headers, error_pages, authentication, csrf_protection],
-                          client_max_size=MAX_UPLOAD)
+    app = web.Application(middlewares=[security_headers, rate_limits, error_pages, authentication,
+                                       csrf_protection], client_max_size=MAX_UPLOAD)
     app[CONTEXT] = context
     app[SETTINGS] = settings
+    app[LIMITS] = {"kiosk": RateLimiter("kiosk", settings.kiosk_rate),
+                   "signin": RateLimiter("sign-in", settings.signin_rate)}
     app[TEMPLATES] = _templates()
     configure_kiosk(app, kiosk_settings(context.settings))
     app.router.add_static("/static/", HERE / "static")
@@ -125,6 +134,22 @@ def _harden(request: web.Request, response: web.StreamResponse) -> None:
     headers.setdefault("Referrer-Policy", "same-origin")
     if not request.path.startswith("/static/"):
         headers.setdefault("Cache-Control", "no-store")
+
+
+@web.middleware
+async def rate_limits(request: web.Request, handler: Callable) -> web.StreamResponse:
+    """The kiosk's requests, per client address (sign-in counts its attempts itself: `retry_after`)."""
+    if request.path.startswith(KIOSK_LIMITED):
+        wait_s = retry_after(request, "kiosk")
+        if wait_s:
+            return web.json_response({"error": "rate_limited", "retry_after_s": wait_s}, status=429,
+                                     headers={"Retry-After": str(wait_s)})
+    return await handler(request)
+
+
+def retry_after(request: web.Request, limit: str) -> int:
+    """0 when this request is within the `limit` of its client address, else the seconds to wait."""
+    return request.app[LIMITS][limit].retry_after(request.remote or "?")
 
 
 @web.middleware

@@ -17,6 +17,8 @@ ZH: dict[str, str] = {
     "Wrong user name or password.": "用户名或密码错误。",
     "Too many failed attempts: this account is locked for a while.": "失败次数过多，该账号已暂时锁定。",
     "The sign-in form expired. Please try again.": "登录页已过期，请重试。",
+    "Too many sign-in attempts from this address. Please wait a moment and try again.":
+        "此地址登录尝试次数过多，请稍候再试。",
     # roles
     "operator": "接线员", "supervisor": "主管", "admin": "管理员",
     # board

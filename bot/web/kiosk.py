@@ -1,9 +1,10 @@
 """The lobby kiosk's server side: the kiosk's conversations, the relay to the dialogue, speech.
 
 The kiosk is a channel like the phone: the visitor's words (typed, or recognised here from the
-microphone) go to Rasa's REST webhook with `{"channel": "kiosk"}`, and what the receptionist
-says comes back as text, spoken by the synthesiser. Nothing on the kiosk changes a record except
-through that conversation.
+microphone) go to Rasa's REST webhook with the kiosk relay's client token (which is what makes
+the conversation a kiosk one: docs/security.md), and what the receptionist says comes back as
+text, spoken by the synthesiser. Nothing on the kiosk changes a record except through that
+conversation.
 
     page ──POST /kiosk/api/...──▶ Kiosk.say ──HTTP──▶ Rasa REST webhook ──▶ engine (visit, host notified)
     page ══WS  /kiosk/listen/..═▶ voice.stt.Recognizer (16 kHz PCM, worker threads) ──▶ Kiosk.say
@@ -29,7 +30,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy.orm import Session
 
-from bot.config import Settings
+from bot.config import Settings, connect_host
 from bot.org.model import Directory
 from bot.records import visits
 
@@ -48,8 +49,10 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 @dataclass(frozen=True)
 class KioskSettings:
-    rasa_url: str = f"http://localhost:{DEFAULT_RASA_PORT}/webhooks/rest/webhook"
+    rasa_url: str = f"http://127.0.0.1:{DEFAULT_RASA_PORT}/webhooks/rest/webhook"
     """The dialogue's REST webhook (contract section 3)."""
+    token: str = ""
+    """The REST channel's token for the kiosk relay (bot/tokens.py)."""
     speech_models: Mapping[str, Path] = field(default_factory=dict)
     """Language (zh, en) → Vosk model directory; only languages with an installed model."""
     fallback_speech_model: Path | None = None
@@ -73,7 +76,9 @@ class KioskSettings:
 def kiosk_settings(settings: Settings, rasa_url: str | None = None,
                    fallback_speech_model: Path | None = None) -> KioskSettings:
     """The kiosk's settings for a process: the installed zh/en speech models (voice.models),
-    the prompt cache under the var folder, the Rasa server on the configured port."""
+    the prompt cache under the var folder, the Rasa server where it listens, the relay's token."""
+    from bot.tokens import load_tokens
+
     models: dict[str, Path] = {}
     try:
         from bot.config import read_voice_settings
@@ -84,7 +89,8 @@ def kiosk_settings(settings: Settings, rasa_url: str | None = None,
     except ImportError:  # the voice extras (vosk) are not installed: typing only
         pass
     return KioskSettings(
-        rasa_url=rasa_url or f"http://localhost:{settings.rasa_port}/webhooks/rest/webhook",
+        rasa_url=rasa_url or f"http://{connect_host(settings.rasa_host)}:{settings.rasa_port}/webhooks/rest/webhook",
+        token=load_tokens(settings).channels["kiosk"],
         speech_models=models, fallback_speech_model=fallback_speech_model,
         prompts_dir=settings.var_dir / "prompts" / "kiosk",
     )
@@ -186,10 +192,11 @@ class Kiosk:
         """Send one turn to the dialogue; its texts and custom payloads, in order."""
         body = {"sender": conversation.id, "message": " ".join(text.split())[:MAX_TEXT],
                 "metadata": {"channel": "kiosk"}}
+        headers = {"Authorization": f"Bearer {self.settings.token}"}
         if self._http is None:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.settings.rasa_timeout_s))
         try:
-            async with self._http.post(self.settings.rasa_url, json=body) as response:
+            async with self._http.post(self.settings.rasa_url, json=body, headers=headers) as response:
                 if response.status != 200:
                     raise DialogueUnavailable(f"the dialogue answered {response.status}")
                 answer = await response.json(content_type=None)

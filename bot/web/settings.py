@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Settings
+from bot.web.ratelimit import Rate
 
 DEFAULT_PORT = 5080
+KIOSK_RATE = Rate(burst=30, per_minute=60)
+SIGNIN_RATE = Rate(burst=10, per_minute=10)
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,11 @@ class ConsoleSettings:
     lockout_s: int = 15 * 60
     """... for this long."""
     calls_per_page: int = 50
+    kiosk_rate: Rate = KIOSK_RATE
+    """Requests per client address to the kiosk's API, microphone and reply audio (not the page):
+    a visitor's turn is two (the reply and its audio), so a brisk conversation stays well inside."""
+    signin_rate: Rate = SIGNIN_RATE
+    """Sign-in attempts per client address, whatever the account (the lock-out counts per account)."""
 
 
 def console_settings(settings: Settings) -> ConsoleSettings:

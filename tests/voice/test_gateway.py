@@ -55,6 +55,7 @@ OFFICE_HOURS = "2026-11-25T10:15:00+08:00"
 def config(servers: Servers, tmp_path: Path, prompts_dir: Path, routes: dict[str, tuple[str, int]],
            rasa_url: str | None = None, **extra) -> GatewayConfig:
     return GatewayConfig(rasa_url=rasa_url or servers.rasa_url, api_token=servers.token,
+                         channel_token=servers.tokens["phone"],
                          recordings_dir=tmp_path / "recordings", prompts_dir=prompts_dir, sip_port=0,
                          dial_plan=DialPlan(routes=routes), dialogue_timeout_s=extra.pop("dialogue_timeout_s", 20.0),
                          first_metadata={"now": OFFICE_HOURS}, **extra)

@@ -1,6 +1,7 @@
 """The lobby kiosk served for real, for the tests: the console server (bot.web.build_app) with
-its kiosk relaying to the REAL Rasa and action servers (tests/rasa_servers.py), all on one
-database; and spoken Korean from espeak-ng for Chromium's fake microphone."""
+its kiosk relaying to the REAL Rasa and action servers (tests/rasa_servers.py) with the kiosk
+relay's token, all on one database, with the default rate limits (a visitor at the kiosk must
+never meet them); and spoken Korean from espeak-ng for Chromium's fake microphone."""
 
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ def start_kiosk_site(servers: Servers, workdir: Path, speech_model: Path | None,
                       directory=DirectoryCache(database))
     app = build_app(context, ConsoleSettings(recordings_dir=workdir / "recordings"))
     kiosk = configure_kiosk(app, KioskSettings(
-        rasa_url=f"{servers.rasa_url}/webhooks/rest/webhook", fallback_speech_model=speech_model,
+        rasa_url=f"{servers.rasa_url}/webhooks/rest/webhook", token=servers.tokens["kiosk"],
+        fallback_speech_model=speech_model,
         prompts_dir=workdir / "prompts", reset_after_s=reset_after_s))
     server = ServerThread(app)
     return KioskSite(server.start(), context, kiosk, server)

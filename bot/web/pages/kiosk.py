@@ -7,6 +7,9 @@ except through the conversation. See bot/web/kiosk.py for the parts behind it.
     GET  /kiosk/listen/{conversation}?lang=  WebSocket: 16 kHz PCM in; partial, final, reply out
     GET  /kiosk/audio/{conversation}/{clip}  a reply, spoken (WAV), for that conversation only
 
+Everything under /kiosk/ is rate limited per client address (bot/web/app.py `rate_limits`):
+over the limit, 429 `{"error": "rate_limited", "retry_after_s"}`, which the page shows as such.
+
 The API takes JSON only (a cross-site form cannot send it without the browser asking first)
 and refuses a request whose Origin is another site; the conversation id, made by the server,
 is the only key to a conversation and its audio.
@@ -43,6 +46,7 @@ TEXT: dict[str, dict[str, str]] = {
            "placeholder": "在这里输入…", "send": "发送", "speak": "按一下说话", "listening": "正在听…请说话",
            "stop": "说完了", "no_speech": "暂不支持语音，请输入文字", "thinking": "请稍候…",
            "unavailable": "抱歉，系统暂时无法应答，请到前台咨询工作人员。", "registered": "登记成功",
+           "slow_down": "操作太频繁了，请稍等片刻再试。",
            "visitor": "访客", "host": "受访人", "seat": "请您先坐一下，我们已通知{host}。",
            "reset_in": "{s} 秒后返回首页", "continue": "继续对话", "done": "完成", "restart": "重新开始",
            "heard_nothing": "没有听清，请再说一遍，或者输入文字。", "you": "您", "receptionist": "前台"},
@@ -50,6 +54,7 @@ TEXT: dict[str, dict[str, str]] = {
            "placeholder": "Type here…", "send": "Send", "speak": "Tap to speak", "listening": "Listening… please speak",
            "stop": "Done", "no_speech": "Speech not available: please type", "thinking": "One moment…",
            "unavailable": "Sorry, the system cannot answer right now. Please ask at the front desk.",
+           "slow_down": "Too many requests from this kiosk: please wait a moment and try again.",
            "registered": "You're signed in", "visitor": "Visitor", "host": "Host",
            "seat": "Please take a seat; we have let {host} know you are here.", "reset_in": "Back to start in {s} s",
            "continue": "Continue", "done": "Done", "restart": "Start again",

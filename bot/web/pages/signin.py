@@ -22,6 +22,7 @@ from bot.web.app import (
     local_path,
     redirect,
     render,
+    retry_after,
     run_db,
     set_cookie,
 )
@@ -29,6 +30,7 @@ from bot.web.i18n import LANGUAGES
 
 routes = web.RouteTableDef()
 SIGNIN_COOKIE = "fd_signin"
+TOO_MANY = "Too many sign-in attempts from this address. Please wait a moment and try again."
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
@@ -52,6 +54,11 @@ def _form(request: web.Request, error: str | None, username: str = "", status: i
 @routes.post("/signin")
 async def signin(request: web.Request) -> web.StreamResponse:
     check_same_origin(request)
+    wait_s = retry_after(request, "signin")
+    if wait_s:
+        response = _form(request, error=TOO_MANY, status=429)
+        response.headers["Retry-After"] = str(wait_s)
+        return response
     form = await request.post()
     if not auth.tokens_match(request.cookies.get(SIGNIN_COOKIE, "") or "-", form_text(form, "form_token")):
         return _form(request, error="The sign-in form expired. Please try again.", status=403)

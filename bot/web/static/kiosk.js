@@ -44,8 +44,14 @@
     const response = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" },
                                          body: JSON.stringify(body), credentials: "same-origin" });
     if (response.status === 404 && path.endsWith("/say")) return { expired: true };
+    if (response.status === 429) throw new Error("rate_limited");
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     return response.json();
+  }
+
+  function failed(error) {
+    // the kiosk's own words for what went wrong: too many requests, or the dialogue not answering
+    return error && error.message === "rate_limited" ? words().slow_down : words().unavailable;
   }
 
   function showReply(reply) {
@@ -78,7 +84,7 @@
       showReply(reply);
     } catch (error) {
       waiting.remove();
-      bubble("notice", words().unavailable);
+      bubble("notice", failed(error));
       state.resetTimer = setTimeout(start, 15000);
     }
     touched();
@@ -98,7 +104,7 @@
       showReply(reply);
     } catch (error) {
       waiting.remove();
-      bubble("notice", words().unavailable);
+      bubble("notice", failed(error));
     } finally {
       state.busy = false;
       touched();
