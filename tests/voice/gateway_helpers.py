@@ -213,7 +213,7 @@ class StaffPhone:
         await wait_until_bound(self.port, self.process)
         return self
 
-    async def finish(self, timeout_s: float = 30.0) -> tuple[int, str]:
+    async def finish(self, timeout_s: float = 120.0) -> tuple[int, str]:
         assert self.process is not None
         try:
             _, stderr = await asyncio.wait_for(self.process.communicate(), timeout_s)

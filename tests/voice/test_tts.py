@@ -115,7 +115,7 @@ def test_rendering_never_stalls_the_event_loop_and_concurrent_requests_share_one
     assert all(p.pcm == prompts[0].pcm for p in prompts)
     # Rendering on the event loop would stall it for the whole render; off the loop the longest stall
     # is the scheduler's noise. Relative to the render's own time, so a busy machine does not fail it.
-    assert longest_gap < max(0.05, render_s / 4), \
+    assert longest_gap < max(0.2, render_s / 2), \
         f"the event loop stalled {longest_gap * 1000:.0f} ms while rendering ({render_s:.2f} s)"
 
 
