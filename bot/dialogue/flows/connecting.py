@@ -1,0 +1,218 @@
+"""Following the routing plan: transfers, what the phone system reports, the offers that follow
+(mobile, breaking in, the department, the operator)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields, replace
+from typing import Any
+
+from bot.dialogue import parse
+from bot.dialogue.flows.base import TurnBase
+from bot.dialogue.state import Pending
+from bot.org.model import Presence
+from bot.privacy import may_connect_mobile
+from bot.rules.routing import DUTY, OPERATOR, Step, StepKind, TransferResult, plan_call
+
+_TRANSFER_PHRASE = {
+    StepKind.RING: "connecting", StepKind.TRY_ASSISTANT: "connecting_assistant",
+    StepKind.TRY_LOCATION: "connecting_location", StepKind.DUTY_LINE: "connecting_duty",
+    StepKind.DUTY_MANAGER: "connecting_duty_manager", StepKind.OPERATOR: "connecting_operator",
+    StepKind.OFFER_MOBILE: "connecting_mobile",
+}
+_PRESENCE_PHRASE = {Presence.ON_LEAVE: "on_leave", Presence.IN_MEETING: "in_meeting", Presence.AWAY: "away"}
+
+
+class Connecting(TurnBase):
+    def begin(self, kind: str, ident: str) -> None:
+        """The caller wants `ident` (person, department, operator or duty): follow the rules."""
+        c = self.c
+        c.target, c.target_kind, c.candidates, c.misunderstood = ident, kind, [], 0
+        if c.message.get("wanted"):
+            self.start_message(ident)
+            return
+        if c.channel == "kiosk" and kind == "person":
+            self.visitor()
+            return
+        plan = self.plan()
+        if not plan.open.open and not c.urgent and self.d.after_hours.duty_phone and kind not in {"operator"}:
+            self.ask(Pending.CLOSED_URGENT, "closed_offer", name=self.target_name())
+            return
+        person = self.d.person(ident) if kind == "person" else None
+        if person and person.presence in _PRESENCE_PHRASE and plan.open.open and not c.sales:
+            self.say(_PRESENCE_PHRASE[person.presence], name=self.target_name())
+        self.follow(plan.steps, plan.if_busy)
+
+    def follow(self, steps: tuple[Step, ...], busy: tuple[Step, ...] = ()) -> None:
+        self.c.steps = [_stored(step) for step in steps]
+        self.c.busy_steps = [_stored(step) for step in busy]
+        self.next_step()
+
+    def next_step(self) -> None:
+        c = self.c
+        if not c.steps:
+            self.ask(Pending.ANYTHING_ELSE, "anything_else")
+            return
+        step = _restored(c.steps.pop(0))
+        if step.kind is StepKind.ASK_IDENTITY:
+            c.asking = [need for need in step.needs if not self.caller().knows(need)]
+            self.ask_identity()
+        elif step.kind is StepKind.OFFER_MOBILE:
+            c.current = _stored(step)
+            self.ask(Pending.OFFER_MOBILE, "offer_mobile", name=self.target_name())
+        elif step.kind is StepKind.TAKE_MESSAGE:
+            c.message = {"recipient": step.target}
+            self.ask(Pending.OFFER_MESSAGE, "offer_message", name=self.name_for(step.target))
+        elif step.kind is StepKind.DECLINE:
+            self.say("sales_decline", name=self.target_name())
+            self.next_step()
+        else:
+            self.transfer(step)
+
+    def transfer(self, step: Step) -> None:
+        payload = self.transfer_payload(step)
+        if payload is None:
+            self.next_step()
+            return
+        phrase = "connecting_announced" if step.kind is StepKind.RING and step.mode == "announced" \
+            else _TRANSFER_PHRASE.get(step.kind, "connecting")
+        if step.kind is not StepKind.OFFER_MOBILE:
+            self.say(phrase, name=self.name_for(step.target) if step.kind is not StepKind.TRY_ASSISTANT
+                     else self.target_name())
+        else:
+            self.say(phrase)
+        self.payload(payload)
+        self.c.current = _stored(step)
+        self.c.pending = Pending.TRANSFERRING
+
+    def transfer_payload(self, step: Step) -> dict[str, Any] | None:
+        """The `transfer` payload; a connect-only (mobile) destination is looked up only now, and
+        only for the phone (the plan has no mobile step elsewhere; this is the second lock)."""
+        if step.connect_only:
+            if not may_connect_mobile(self.c.channel):
+                return None
+            person = self.d.person(step.target)
+            if person is None or not person.mobile:
+                return None
+            step = replace(step, destination=person.mobile)
+        return step.transfer_payload()
+
+    def transfer_result(self, result: str) -> None:
+        c = self.c
+        if c.current is None or result not in TransferResult._value2member_map_:
+            return
+        step = _restored(c.current)
+        c.current = None
+        outcome = TransferResult(result)
+        if outcome is TransferResult.ANSWERED:
+            self.finish("operator" if step.target == OPERATOR else "transferred", step.target)
+            c.pending = None
+            return
+        if outcome is TransferResult.FAILED and step.kind is not StepKind.OPERATOR:
+            self.say("failed")
+            self.to_operator(None)
+            return
+        remaining = (step, *(_restored(s) for s in c.steps))
+        plan = replace(self.plan(), if_busy=tuple(_restored(s) for s in c.busy_steps))
+        following = plan.follow(remaining, outcome)
+        self.say_result(step, outcome, following)
+        self.follow(following, plan.if_busy)
+
+    def say_result(self, step: Step, outcome: TransferResult, following: tuple[Step, ...]) -> None:
+        name = self.name_for(step.target) if step.target not in {OPERATOR, DUTY} else self.target_name()
+        upcoming = following[0].kind if following else None
+        if outcome is TransferResult.BUSY:
+            if upcoming is StepKind.OPERATOR and step.kind is not StepKind.OPERATOR:
+                self.c.steps = [_stored(s) for s in following]
+                return self.say("busy_urgent", name=name)
+            self.say("busy", name=name)
+        elif outcome is TransferResult.DECLINED:
+            self.say("unavailable", name=self.target_name())
+        elif outcome is TransferResult.FAILED:
+            self.say("failed")
+        elif upcoming is not StepKind.OFFER_MOBILE:
+            self.say("no_answer", name=name)
+        return None
+
+    def on_offer_mobile(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
+        step = _restored(self.c.current) if self.c.current else None
+        answer = parse.yes_no(text, intent)
+        if answer is None or step is None:
+            self.misunderstood(lambda: self.ask(Pending.OFFER_MOBILE, "offer_mobile", name=self.target_name()))
+        elif answer:
+            self.transfer(step)
+        else:
+            self.c.current = None
+            self.next_step()
+
+    def on_offer_break_in(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
+        answer = parse.yes_no(text, intent)
+        if answer:
+            self.next_step()
+        else:
+            self.c.steps = [s for s in self.c.steps if s["kind"] == StepKind.TAKE_MESSAGE.value]
+            self.next_step()
+
+    def on_while_transferring(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
+        self.say("connecting_mobile")
+
+    def on_closed_urgent(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
+        answer = parse.yes_no(text, intent)
+        if self.c.urgent or answer is True:
+            self.c.urgent = True
+            plan = self.plan()
+            self.follow(plan.steps, plan.if_busy)
+        elif answer is False or intent in {"leave_message", "deny"}:
+            self.start_message(self.c.target or OPERATOR)
+        else:
+            self.misunderstood(lambda: self.ask(Pending.CLOSED_URGENT, "closed_offer", name=self.target_name()))
+
+    def on_offer_department(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
+        answer = parse.yes_no(text, intent)
+        person = self.d.person(self.c.target or "")
+        if answer and person:
+            self.begin("department", person.department)
+        else:
+            self.start_message(self.c.target or OPERATOR)
+
+    def on_offer_operator(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
+        answer = parse.yes_no(text, intent)
+        if answer:
+            self.to_operator("connecting_operator")
+        elif answer is False:
+            self.ask(Pending.ANYTHING_ELSE, "anything_else")
+        else:
+            self.c.pending = Pending.WHOM
+            self.find_target(text, intent, entities)
+
+    def to_operator(self, phrase: str | None) -> None:
+        c = self.c
+        c.target, c.target_kind = OPERATOR, "operator"
+        step = next((s for s in plan_call(self.d, OPERATOR, self.caller(), self.now).steps if s.is_transfer), None)
+        if step is None:
+            self.ask(Pending.ANYTHING_ELSE, "system_problem")
+            return
+        if phrase:
+            self.say(phrase)
+        payload = self.transfer_payload(step)
+        if payload:
+            self.payload(payload)
+        c.steps, c.busy_steps = [], []
+        c.current = _stored(step)
+        c.pending = Pending.TRANSFERRING
+
+
+def _stored(step: Step) -> dict[str, Any]:
+    data = asdict(step)
+    data["kind"] = step.kind.value
+    if step.connect_only:
+        data["destination"] = None
+    return data
+
+
+def _restored(data: dict[str, Any]) -> Step:
+    known = {f.name for f in fields(Step)}
+    values = {k: v for k, v in data.items() if k in known}
+    values["kind"] = StepKind(values["kind"])
+    values["needs"] = tuple(values.get("needs") or ())
+    return Step(**values)
+

@@ -1,0 +1,106 @@
+"""Finding whom the caller wants: resolve what they said, ask which one, confirm when unsure."""
+
+from __future__ import annotations
+
+from bot.dialogue import parse
+from bot.dialogue.flows.base import TurnBase, _count_word
+from bot.dialogue.phrases import say
+from bot.dialogue.state import Pending
+from bot.directory.resolve import Candidate, Resolution, resolver_for
+
+_FINDING = {"request_person", "visitor_checkin", "inform", "urgent",
+            "dont_know_name", "give_name", "leave_message", "callback_request", "sales_pitch"}
+
+
+class Finding(TurnBase):
+    """Finding whom the caller wants."""
+
+    def find_target(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
+        c = self.c
+        if intent == "dont_know_name":
+            self.ask(Pending.MATTER, "ask_matter")
+            return
+        if intent in {"thank", "deny"} and c.pending == Pending.ANYTHING_ELSE:
+            self.closing()
+            return
+        self.note_identity(text, entities)
+        resolution = resolver_for(self.d).resolve(text)
+        seeking = intent in _FINDING or c.pending in {Pending.WHOM, Pending.MATTER, Pending.CHOOSE}
+        if resolution.ambiguous and seeking:
+            self.ask_which(resolution)
+        elif resolution.best and resolution.confident:
+            self.begin(resolution.best.kind, resolution.best.id)
+        elif resolution.best and seeking:
+            self.confirm(resolution.best)
+        elif self.try_faq(text):
+            return
+        elif intent == "greet":
+            self.ask(Pending.WHOM if c.pending == Pending.WHOM else None, "how_can_i_help")
+        elif c.pending == Pending.MATTER or intent == "inform":
+            self.ask(Pending.OFFER_OPERATOR, "faq_unknown")
+        elif intent in {"request_person", "visitor_checkin"}:
+            self.not_found(text)
+        else:
+            self.not_understood()
+
+    def note_identity(self, text: str, entities: dict[str, str]) -> None:
+        """Keep who the caller says they are ("我是星辰贸易的王五，找张总") for screening later."""
+        identity = parse.caller_identity(text, entities)
+        self.c.caller_name = self.c.caller_name or identity.name
+        self.c.caller_company = self.c.caller_company or identity.company
+
+    def ask_which(self, resolution: Resolution) -> None:
+        top = [cand for cand in resolution.candidates if cand.score >= resolution.candidates[0].score - 0.1][:4]
+        self.c.candidates = [f"{cand.kind}:{cand.id}" for cand in top]
+        same_name = len({cand.name for cand in top}) == 1
+        options = ("，" if self.c.language == "zh" else ", ").join(
+            say("ambiguous_option", self.c.language, department=self.dept_label(cand)) if same_name
+            else self.label(cand) for cand in top)
+        if same_name:
+            self.ask(Pending.CHOOSE, "ambiguous", count=_count_word(len(top), self.c.language),
+                     name=self.name_of(top[0]), options=options)
+        else:
+            self.ask(Pending.CHOOSE, "ambiguous_mixed", options=options)
+
+    def confirm(self, candidate: Candidate) -> None:
+        self.c.candidates = [f"{candidate.kind}:{candidate.id}"]
+        if candidate.kind == "person":
+            self.ask(Pending.CONFIRM, "confirm_target", name=self.name_of(candidate),
+                     department=self.dept_label(candidate))
+        else:
+            self.ask(Pending.CONFIRM, "confirm_department", name=self.name_of(candidate))
+
+    def on_choose(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
+        options = [tuple(key.split(":", 1)) for key in self.c.candidates]
+        index = parse.ordinal_choice(text, len(options))
+        if index is None:
+            resolution = resolver_for(self.d).resolve(text)
+            matches = [i for i, (kind, ident) in enumerate(options)
+                       if any(cand.id == ident or cand.department == ident for cand in resolution.candidates)]
+            matches = matches or [i for i, (_, ident) in enumerate(options)
+                                  if self._department_named(ident, text)]
+            index = matches[0] if len(set(matches)) == 1 else None
+        if index is None:
+            self.misunderstood(lambda: self.ask(Pending.CHOOSE, "not_understood"))
+            return
+        kind, ident = options[index]
+        self.begin(kind, ident)
+
+    def _department_named(self, person_id: str, text: str) -> bool:
+        person = self.d.person(person_id)
+        department = self.d.department(person.department) if person else None
+        if department is None:
+            return False
+        words = (department.name, department.name_en, *department.aliases)
+        return any(word and word.lower() in text.lower() for word in words)
+
+    def on_confirm(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
+        answer = parse.yes_no(text, intent)
+        if answer is True:
+            kind, ident = self.c.candidates[0].split(":", 1)
+            self.begin(kind, ident)
+        elif answer is False and len(text) <= 6:
+            self.ask(Pending.WHOM, "ask_whom")
+        else:
+            self.c.pending = Pending.WHOM
+            self.find_target(text, intent, entities)

@@ -1,0 +1,99 @@
+"""Taking a message: the caller's name, call-back number and matter, one read-back, then saved."""
+
+from __future__ import annotations
+
+from bot.dialogue import parse
+from bot.dialogue.flows.base import TurnBase
+from bot.dialogue.phrases import say
+from bot.dialogue.state import Pending
+from bot.records import messages
+from bot.rules.routing import DUTY, OPERATOR
+
+
+class MessageTaking(TurnBase):
+    """A message, field by field, then read back once."""
+
+    def start_message(self, recipient: str) -> None:
+        c = self.c
+        c.message = {"recipient": recipient}
+        if c.purpose:
+            c.message["text"] = c.purpose
+        self.next_message_field()
+
+    def next_message_field(self) -> None:
+        c = self.c
+        recipient_name = self.name_for(c.message.get("recipient", ""))
+        if not c.caller_name:
+            c.message_field = "name"
+            self.ask(Pending.MESSAGE, "ask_message_name")
+        elif not c.message.get("number"):
+            c.message_field = "number"
+            self.ask(Pending.MESSAGE, "ask_callback")
+        elif not c.message.get("text"):
+            c.message_field = "text"
+            self.ask(Pending.MESSAGE, "ask_message_text", name=recipient_name)
+        else:
+            c.message_field = None
+            urgent = say("readback_urgent", c.language) if c.urgent else ""
+            self.ask(Pending.MESSAGE_CONFIRM, "readback", name=recipient_name, caller=c.caller_name,
+                     number=parse.format_number_for_readback(c.message["number"], c.language),
+                     text=c.message["text"], urgent=urgent)
+
+    def on_message_field(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
+        c = self.c
+        field = c.message_field
+        if field == "name":
+            identity = parse.caller_identity(text, entities)
+            c.caller_name = identity.name
+            c.caller_company = c.caller_company or identity.company
+            if not c.caller_name:
+                return self.misunderstood(lambda: self.ask(Pending.MESSAGE, "ask_again_name"))
+        elif field == "number":
+            number = c.caller_id if parse.wants_same_number(text) and c.caller_id else parse.phone_number(text)
+            if not number:
+                return self.misunderstood(lambda: self.ask(Pending.MESSAGE, "ask_callback_again"))
+            c.message["number"] = number
+        elif field == "text":
+            c.message["text"] = parse.clean_matter(text) or text[:200]
+            c.urgent = c.urgent or parse.is_urgent(text)
+        c.misunderstood = 0
+        self.next_message_field()
+        return None
+
+    def on_message_confirm(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
+        answer = parse.yes_no(text, intent)
+        if answer is True:
+            self.save_message()
+        elif answer is False:
+            self.c.message.pop("number", None)
+            self.c.message_field = "number"
+            self.ask(Pending.MESSAGE, "readback_fix")
+        else:
+            self.misunderstood(self.next_message_field)
+
+    def save_message(self) -> None:
+        c = self.c
+        recipient = c.message.get("recipient") or OPERATOR
+        if recipient in {OPERATOR, DUTY}:
+            recipient = self.d.policy.general_mailbox or recipient
+        with self.r.database.session() as session:
+            record = messages.take_message(
+                session, recipient, c.message["text"], c.caller_name or "", callback_number=c.message.get("number"),
+                caller_company=c.caller_company, urgent=c.urgent, conversation=c.conversation, at=self.now)
+        self.payload({"type": "record", "kind": "message", "id": record.id})
+        self.say("message_saved", name=self.name_for(c.message.get("recipient", "")))
+        self.finish("message", recipient)
+        c.message = {}
+        self.ask(Pending.ANYTHING_ELSE, "anything_else")
+
+    def on_offer_message(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
+        answer = parse.yes_no(text, intent)
+        recipient = self.c.message.get("recipient") or self.c.target or OPERATOR
+        if answer is True or intent in {"leave_message", "callback_request"}:
+            self.start_message(recipient)
+        elif answer is False:
+            self.say("call_back_later")
+            self.ask(Pending.ANYTHING_ELSE, "anything_else")
+        else:
+            self.c.pending = Pending.WHOM
+            self.find_target(text, intent, entities)

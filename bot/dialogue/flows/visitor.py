@@ -1,0 +1,50 @@
+"""The lobby kiosk: what a visitor must give, then the visit registered and the host told."""
+
+from __future__ import annotations
+
+from bot.dialogue.flows.base import TurnBase
+from bot.dialogue.state import Conversation, Pending
+from bot.org.model import Presence
+from bot.records import messages, visits
+
+
+class Visitor(TurnBase):
+    """Signing a visitor in at the kiosk."""
+
+    def visitor(self) -> None:
+        c = self.c
+        person = self.d.person(c.target or "")
+        if person and c.sales and person.level in self.d.policy.block_sales_to:
+            self.sales()
+            return
+        needed = (*self.d.policy.first_visit_must_give, "appointment")
+        c.asking = [need for need in dict.fromkeys(needed) if not self.caller().knows(need)]
+        self.ask_identity()
+
+    def register_visit(self) -> None:
+        c = self.c
+        person = self.d.person(c.target or "")
+        with self.r.database.session() as session:
+            visit = visits.register_visit(session, c.caller_name or "", company=c.caller_company, purpose=c.purpose,
+                                          host=c.target, appointment=bool(c.appointment),
+                                          conversation=c.conversation, at=self.now)
+            if person is not None:
+                messages.take_message(
+                    session, person.id, _visit_notice(c, visit.id), c.caller_name or "",
+                    caller_company=c.caller_company, conversation=c.conversation, at=self.now)
+        c.visit_id = visit.id
+        self.payload({"type": "record", "kind": "visit", "id": visit.id})
+        self.finish("answered", c.target)
+        if person is not None and person.presence in {Presence.ON_LEAVE, Presence.AWAY}:
+            c.message = {"recipient": person.id}
+            self.ask(Pending.OFFER_MESSAGE, "visitor_host_away", name=self.target_name())
+        else:
+            self.ask(Pending.ANYTHING_ELSE, "visitor_registered", name=self.target_name())
+
+
+def _visit_notice(c: Conversation, visit_id: int) -> str:
+    appointment = "有预约" if c.appointment else "无预约"
+    company = f"（{c.caller_company}）" if c.caller_company else ""
+    purpose = f"，事由：{c.purpose}" if c.purpose else ""
+    return f"访客{c.caller_name or ''}{company}已到前台，{appointment}{purpose}。访客登记号 {visit_id}。"
+
