@@ -368,3 +368,25 @@ def test_any_text_gets_a_sensible_answer(call, text):
     call.start()
     reply = call.says(text, None, 0.0)
     assert reply.texts or reply.payloads or not text.strip()
+
+
+# ---------------------------------------------------------------------------------- whose FAQ
+
+
+def test_another_organisations_faq_is_never_read_to_callers(database, demo_directory):
+    """A deployment that imported its own organisation file but kept the demo FAQ must not give its
+    callers the demo company's parking rules, wifi or e-mail addresses."""
+    other = dataclasses.replace(demo_directory, organization=dataclasses.replace(
+        demo_directory.organization, name="临江精工有限公司", name_en="Linjiang Precision Co., Ltd."))
+    with database.session() as session:
+        replace_directory(session, other)
+    receptionist = Receptionist(database, DirectoryCache(database), load_faq(DEMO_FAQ), clock=lambda: FRIDAY_MORNING)
+    call = Call(receptionist, "call-faq-other")
+    call.start()
+    text = text_of(call.says("我点的外卖放哪里", None))
+    assert "外卖不能送上" not in text and "huaxin" not in text.lower()
+
+
+def test_the_organisations_own_faq_answers(call):
+    call.start()
+    assert "外卖不能送上" in text_of(call.says("我点的外卖放哪里", None))

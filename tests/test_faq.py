@@ -244,7 +244,7 @@ def test_the_more_specific_question_wins():
 
 
 def test_a_faq_built_in_code_answers_like_one_read_from_a_file(demo_faq):
-    built = Faq(demo_faq.entries)
+    built = Faq(demo_faq.entries, organization=demo_faq.organization)
     assert built == demo_faq
     assert built.answer("可以停车吗", "en").entry_id == "parking"
 
@@ -359,3 +359,10 @@ def test_hours_when_the_office_never_opens(demo_directory):
     closed = dataclasses.replace(demo_directory, hours=dict.fromkeys(demo_directory.hours), holidays=())
     assert hours_answer(closed, "zh", local("2026-11-25T10:00")) == \
         "我们的上班时间是周一至周日休息。今天星期三休息，近期暂无上班安排。"
+
+
+def test_a_faq_written_for_one_organisation_is_empty_for_another(demo_faq):
+    assert demo_faq.organization == "华信科技有限公司"
+    assert demo_faq.for_organization("华信科技有限公司").answer("可以停车吗", "zh") is not None
+    assert demo_faq.for_organization("临江精工有限公司").answer("可以停车吗", "zh") is None
+    assert Faq(demo_faq.entries).for_organization("临江精工有限公司").answer("可以停车吗", "zh") is not None

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bot.dialogue.faq import Faq
 from bot.dialogue.phrases import say
 from bot.dialogue.state import Conversation, Output, Payload, Pending, Say
 from bot.directory.resolve import Candidate
@@ -36,6 +37,11 @@ class TurnBase:
         self.outputs: list[Output] = []
 
     # ------------------------------------------------------------------ plumbing
+
+    @property
+    def faq(self) -> Faq:
+        """The FAQ, if it is this organisation's (docs/faq.md, `organization`)."""
+        return self.r.faq.for_organization(self.d.organization.name)
 
     @property
     def now(self) -> dt.datetime:

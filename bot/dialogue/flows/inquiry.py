@@ -31,12 +31,12 @@ class Inquiries(TurnBase):
         elif intent == "ask_hours":
             self.outputs.append(Say(scrub_for_caller(hours_answer(self.d, language, self.now), self.d)))
         else:
-            self.outputs.append(Say(scrub_for_caller(directions_answer(self.d, self.r.faq, language), self.d)))
+            self.outputs.append(Say(scrub_for_caller(directions_answer(self.d, self.faq, language), self.d)))
         self.finish_if_unset("answered")
         self.ask(Pending.ANYTHING_ELSE, "anything_else")
 
     def try_faq(self, text: str) -> bool:
-        answer = self.r.faq.answer(text, self.c.language)
+        answer = self.faq.answer(text, self.c.language)
         if answer is None:
             return False
         self.outputs.append(Say(scrub_for_caller(answer.text, self.d)))
