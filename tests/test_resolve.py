@@ -347,3 +347,27 @@ def test_directory_find_prints_json_of_a_real_database(sqlite_url: str, demo_dir
     nothing = subprocess.run([*command, "1234"], env=env, capture_output=True, text=True, timeout=120)
     assert nothing.returncode == 1
     assert "Nothing in the directory matches" in nothing.stdout
+
+
+# ------------------------------------------------------------------------- acronyms that are words
+
+
+def _with_it_department() -> Resolver:
+    it = Department(id="it", name="信息部", name_en="Information Systems", aliases=("IT部", "IT", "IT support"),
+                    extension="800")
+    base = _directory()
+    return Resolver(dataclasses.replace(base, departments=(*base.departments, it)))
+
+
+@pytest.mark.parametrize("text", ["帮我转IT", "IT please", "转一下IT部", "I need IT support", "我找IT部的同事"])
+def test_an_acronym_department_is_found_when_it_is_named(text: str) -> None:
+    assert _best_id(_with_it_department(), text) == "it"
+
+
+@pytest.mark.parametrize("text", [
+    "hi it's about last month's freight invoice",
+    "where's my shipment, it was supposed to arrive on Monday",
+    "can you put it through to someone",
+])
+def test_the_word_it_is_not_the_it_department(text: str) -> None:
+    assert "it" not in _ids(_with_it_department().resolve(text))

@@ -323,6 +323,7 @@ class Resolver:
         self._latin = _LatinIndex()
         self._latin_surnames: dict[str, list[_Target]] = defaultdict(list)
         self._extensions: dict[str, list[_Target]] = defaultdict(list)
+        self._acronyms: list[tuple[re.Pattern[str], _Term]] = []
         departments = {d.id: d for d in directory.departments}
         for department in directory.departments:
             self._index_department(department)
@@ -393,8 +394,17 @@ class Resolver:
         if len(han) >= 2:
             self._sounds.add(han, term)
         tokens = tuple(latin_tokens(term.text))
-        if tokens and any(len(t) > 1 for t in tokens):
+        if tokens and all(t in _LATIN_STOPWORDS for t in tokens):
+            self._add_acronym(term)
+        elif tokens and any(len(t) > 1 for t in tokens):
             self._latin.add(tokens, term)
+
+    def _add_acronym(self, term: _Term) -> None:
+        """"IT部", "IT": an acronym that is also an English word ("it") counts only in capitals, as
+        typed ("转IT", "IT please"), never in "it's about the invoice"."""
+        letters = "".join(re.findall(r"[A-Za-z]+", term.text))
+        if len(letters) >= 2 and letters.isupper():
+            self._acronyms.append((re.compile(rf"(?<![A-Za-z]){letters}(?![A-Za-z])"), term))
 
     def _add_extension(self, extension: str | None, target: _Target) -> None:
         digits = "".join(ch for ch in (extension or "") if ch.isdigit())
@@ -420,6 +430,7 @@ class Resolver:
         tokens = latin_tokens(text)
         hits += self._title_hits_en(tokens)
         hits += self._latin_hits(tokens)
+        hits += self._acronym_hits(query[:MAX_TEXT_CHARS])
         hits = _suppress_overlaps(hits)
         hits += self._extension_hits(query[:MAX_TEXT_CHARS])
         hits = _apply_department_hints(hits)
@@ -501,6 +512,10 @@ class Resolver:
             matched = f"{term.source} {term.text} (heard {words})" if typo else f"{term.source} {term.text}"
             hits.append(_Hit(term.target, term.weight * similarity, matched, ("latin", start, end), term.hint))
         return hits
+
+    def _acronym_hits(self, text: str) -> list[_Hit]:
+        return [_Hit(term.target, term.weight, f"{term.source} {term.text}", ("acronym", m.start(), m.end()), term.hint)
+                for pattern, term in self._acronyms for m in pattern.finditer(text)]
 
     def _extension_hits(self, text: str) -> list[_Hit]:
         """Only numbers that belong to someone in the directory: never an arbitrary number."""
