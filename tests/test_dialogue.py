@@ -390,3 +390,21 @@ def test_another_organisations_faq_is_never_read_to_callers(database, demo_direc
 def test_the_organisations_own_faq_answers(call):
     call.start()
     assert "外卖不能送上" in text_of(call.says("我点的外卖放哪里", None))
+
+
+# ---------------------------------------------------------------------------------- routing by meaning
+
+
+def test_a_matter_described_in_the_callers_words_reaches_the_department(call):
+    """货款 is not among the finance department's topics in the organisation file."""
+    call.start()
+    reply = call.says("你们欠我们的货款都拖了两个多月了 到底找谁", "inform")
+    assert transfer_of(reply)["target"] == "finance"
+    assert (call.state or {}).get("purpose")
+
+
+def test_a_question_read_as_the_address_without_a_word_about_a_place_is_not_answered_with_it(call):
+    call.start()
+    reply = call.says("我们的货款拖了两个月了 怎么还不打过来", "ask_address")
+    assert "地址" not in text_of(reply)
+    assert transfer_of(reply)["target"] == "finance"

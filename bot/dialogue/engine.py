@@ -25,6 +25,7 @@ from typing import Any
 from bot.db.engine import Database
 from bot.db.tables import utcnow
 from bot.dialogue import parse
+from bot.dialogue.cues import plausible_intent
 from bot.dialogue.faq import Faq, weekly_hours
 from bot.dialogue.flows.base import TurnBase
 from bot.dialogue.flows.closing import Closing
@@ -132,6 +133,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             self.greet()
         c.ended = False
         intent = event.intent if event.confidence >= CONFIDENT_INTENT and event.intent != "nlu_fallback" else None
+        intent = plausible_intent(intent, text)
         entities = dict(event.entities or {})
         if self.anywhere(text, intent):
             return
@@ -172,7 +174,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
                 self.ask(Pending.WHOM, "ask_whom")
         elif intent == "sales_pitch" and c.pending not in _COLLECTING:
             c.sales = True
-            self.sales()
+            self.sales(text)
         else:
             if intent == "urgent" or parse.is_urgent(text):
                 c.urgent = True

@@ -48,6 +48,8 @@ PHRASES: dict[str, dict[str, str]] = {
     "ambiguous_option": {"zh": "一位在{department}", "en": "one in {department}"},
     "ambiguous_mixed": {"zh": "有几个可能：{options}。请问您找哪一个？",
                         "en": "There are a few possibilities: {options}. Which one do you mean?"},
+    "which_department": {"zh": "这个可能是{first}或者{second}负责的。请问您要找{first}，还是{second}？",
+                         "en": "That could be {first} or {second}. Would you like {first} or {second}?"},
     "confirm_target": {"zh": "请问您是找{department}的{name}吗？", "en": "Do you mean {name} in {department}?"},
     "confirm_department": {"zh": "请问您是找{name}吗？", "en": "Do you mean {name}?"},
     # screening and identity

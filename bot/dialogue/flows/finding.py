@@ -6,7 +6,8 @@ from bot.dialogue import parse
 from bot.dialogue.flows.base import TurnBase, _count_word
 from bot.dialogue.phrases import say
 from bot.dialogue.state import Pending
-from bot.directory.resolve import Candidate, Resolution, resolver_for
+from bot.directory.resolve import DEPARTMENT, Candidate, Resolution, resolver_for
+from bot.directory.topics import Routing, router_for
 
 _FINDING = {"request_person", "visitor_checkin", "inform", "urgent",
             "dont_know_name", "give_name", "leave_message", "callback_request", "sales_pitch"}
@@ -17,23 +18,28 @@ class Finding(TurnBase):
 
     def find_target(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
         c = self.c
-        if intent == "dont_know_name":
-            self.ask(Pending.MATTER, "ask_matter")
-            return
         if intent in {"thank", "deny"} and c.pending == Pending.ANYTHING_ELSE:
             self.closing()
             return
         self.note_identity(text, entities)
         resolution = resolver_for(self.d).resolve(text)
         seeking = intent in _FINDING or c.pending in {Pending.WHOM, Pending.MATTER, Pending.CHOOSE}
+        topics = router_for(self.d).route(text) if not resolution.confident else Routing(())
+        if intent == "dont_know_name" and not topics.matches:
+            self.ask(Pending.MATTER, "ask_matter")
+            return
         if resolution.ambiguous and seeking:
             self.ask_which(resolution)
         elif resolution.best and resolution.confident:
             self.begin(resolution.best.kind, resolution.best.id)
-        elif resolution.best and seeking:
+        elif resolution.best and seeking and not topics.clear:
             self.confirm(resolution.best)
         elif self.try_faq(text):
             return
+        elif topics.clear:
+            self.begin_by_topic(topics.clear.department, text)
+        elif len(topics.two_best) == 2:
+            self.offer_departments([m.department for m in topics.two_best], text)
         elif intent == "greet":
             self.ask(Pending.WHOM if c.pending == Pending.WHOM else None, "how_can_i_help")
         elif c.pending == Pending.MATTER or intent == "inform":
@@ -42,6 +48,19 @@ class Finding(TurnBase):
             self.not_found(text)
         else:
             self.not_understood()
+
+    def begin_by_topic(self, department: str, text: str) -> None:
+        """The caller described a matter, and one department clearly handles it: keep the matter
+        (for the announcement or a message) and put them through."""
+        self.c.purpose = self.c.purpose or parse.clean_matter(text) or None
+        self.begin(DEPARTMENT, department)
+
+    def offer_departments(self, departments: list[str], text: str) -> None:
+        """Two departments fit about as well: name both and let the caller choose."""
+        self.c.purpose = self.c.purpose or parse.clean_matter(text) or None
+        self.c.candidates = [f"{DEPARTMENT}:{ident}" for ident in departments]
+        first, second = (self.name_for(ident) for ident in departments)
+        self.ask(Pending.CHOOSE, "which_department", first=first, second=second)
 
     def note_identity(self, text: str, entities: dict[str, str]) -> None:
         """Keep who the caller says they are ("我是星辰贸易的王五，找张总") for screening later."""
@@ -79,12 +98,19 @@ class Finding(TurnBase):
                        if any(cand.id == ident or cand.department == ident for cand in resolution.candidates)]
             matches = matches or [i for i, (_, ident) in enumerate(options)
                                   if self._department_named(ident, text)]
+            matches = matches or self._options_by_topic(options, text)
             index = matches[0] if len(set(matches)) == 1 else None
         if index is None:
             self.misunderstood(lambda: self.ask(Pending.CHOOSE, "not_understood"))
             return
         kind, ident = options[index]
         self.begin(kind, ident)
+
+    def _options_by_topic(self, options: list[tuple[str, ...]], text: str) -> list[int]:
+        """"管执照的那边" when offered 登记科 or 税务: the offered department the words point to."""
+        offered = {ident: i for i, (kind, ident) in enumerate(options) if kind == DEPARTMENT}
+        best = next((m for m in router_for(self.d).route(text).matches if m.department in offered), None)
+        return [offered[best.department]] if best else []
 
     def _department_named(self, person_id: str, text: str) -> bool:
         person = self.d.person(person_id)
