@@ -275,13 +275,26 @@ def test_presence_change_takes_effect_on_the_next_call(receptionist, demo_db):
 
 def test_after_hours_urgent_call_goes_to_the_duty_line(call):
     call.start(now=FRIDAY_NIGHT)
-    reply = call.says("我找李娜", "request_person")
+    reply = call.says("我叫王明，我找李娜", "request_person")
     assert "紧急" in text_of(reply) and reply.payloads == []
-    assert "贵姓" in text_of(call.says("很急", "urgent"))
-    assert "什么事情" in text_of(call.says("我叫王明", "give_name"))
-    transfer = transfer_of(call.says("明天一早的付款出了问题", "inform"))
+    transfer = transfer_of(call.says("很急，明天一早的付款出了问题", "urgent"))
     assert "王明" in transfer["announcement"] and "付款" in transfer["announcement"]
     assert transfer["destination"] == "8099" and transfer["target"] == "duty"
+
+
+def test_an_emergency_at_night_goes_to_the_duty_line_without_a_question(call):
+    """Urgent means now: no name, no purpose asked first; the announcement carries what was said."""
+    call.start(now=FRIDAY_NIGHT)
+    reply = call.says("喂 喂 你们楼下的配电房冒烟了 赶紧找人", "sales_pitch")
+    transfer = transfer_of(reply)
+    assert transfer["target"] == "duty" and "冒烟" in transfer["announcement"]
+    assert "贵姓" not in text_of(reply) and "什么事情" not in text_of(reply)
+
+
+def test_asking_for_the_person_on_duty_after_hours_reaches_the_duty_line(call):
+    call.start(now=FRIDAY_NIGHT)
+    reply = call.says("总机 帮我找一下今晚值班的", "ask_phone_number")
+    assert transfer_of(reply)["target"] == "duty"
 
 
 def test_after_hours_non_urgent_caller_leaves_a_message(call):
@@ -408,3 +421,38 @@ def test_a_question_read_as_the_address_without_a_word_about_a_place_is_not_answ
     reply = call.says("我们的货款拖了两个月了 怎么还不打过来", "ask_address")
     assert "地址" not in text_of(reply)
     assert transfer_of(reply)["target"] == "finance"
+
+
+def test_an_urgent_caller_on_a_busy_line_is_asked_before_the_operator_breaks_in(call):
+    """强插 is offered, not done behind the caller's back: the operator is rung only after a yes."""
+    call.start()
+    transfer_of(call.says("我找冯雪，很急", "request_person"))
+    reply = call.result("busy")
+    assert "插话" in text_of(reply) and reply.payloads == []
+    assert call.pending == "offer_break_in"
+    assert transfer_of(call.says("好的 麻烦插一下", "affirm"))["target"] == "operator"
+
+
+def test_an_urgent_caller_who_declines_the_break_in_leaves_a_message(call):
+    call.start()
+    call.says("我找冯雪，很急", "request_person")
+    call.result("busy")
+    reply = call.says("不用了 不要打扰她", "deny")
+    assert [p for p in reply.payloads if p["type"] == "transfer"] == []
+    assert call.pending in {"offer_message", "message"}
+
+
+# ---------------------------------------------------------------------------------- answers read in context
+
+
+def test_which_namesake_is_told_by_what_they_do(call):
+    call.start()
+    reply = call.says("我找张伟", "request_person")
+    assert call.pending == "choose" and reply.payloads == []
+    assert transfer_of(call.says("管钱的那个 出纳", "sales_pitch"))["target"] == "zhang-wei-fin"
+
+
+def test_a_namesake_described_in_the_first_breath_is_put_through_without_asking(call):
+    call.start()
+    reply = call.says("I need to speak to Zhang Wei, the cashier", "request_person")
+    assert transfer_of(reply)["target"] == "zhang-wei-fin"

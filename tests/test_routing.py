@@ -380,12 +380,12 @@ def test_after_hours_an_urgent_call_goes_to_the_duty_line_then_the_duty_managers
     assert message.urgent and message.target == "li-na"
 
 
-def test_an_urgent_caller_after_hours_is_asked_name_and_purpose(demo_directory):
+def test_an_urgent_caller_after_hours_is_put_through_to_the_duty_line_before_any_question(demo_directory):
+    """Urgent means now (issue #10): "机器冒烟了" at night is not answered with "您贵姓"."""
     plan = plan_call(demo_directory, "li-na", Caller(urgent=True), FRIDAY_NIGHT)
-    assert plan.steps[0].kind is K.ASK_IDENTITY
-    assert plan.steps[0].needs == ("name", "purpose")
-    executive = plan_call(demo_directory, "zhang-jianhua", Caller(urgent=True), FRIDAY_NIGHT)
-    assert executive.steps[0].needs == ("name", "company", "purpose")
+    assert kinds(plan) == [K.DUTY_LINE, K.DUTY_MANAGER, K.TAKE_MESSAGE]
+    executive = plan_call(demo_directory, "zhang-jianhua", Caller(urgent=True, purpose="设备冒烟"), FRIDAY_NIGHT)
+    assert executive.steps[0].kind is K.DUTY_LINE and "设备冒烟" in executive.steps[0].announcement
 
 
 @pytest.mark.parametrize(("moment", "on_duty"), [
@@ -526,8 +526,8 @@ def test_the_route_command_prints_the_plan_and_never_a_mobile(demo_sqlite):
     lines = text.stdout.splitlines()
     assert "closed, after hours (opens Monday 2026-11-30 08:30)" in lines[0]
     assert "on duty now: 陈静 (chen-jing)" in text.stdout
-    assert re.search(r"^ 2\. duty_line: 陈静 \(duty\) at ext 8099", text.stdout, re.M)
-    assert re.search(r"^ 3\. duty_manager: 王强 \(wang-qiang\) at mobile \(connect only\)", text.stdout, re.M)
+    assert re.search(r"^ 1\. duty_line: 陈静 \(duty\) at ext 8099", text.stdout, re.M)
+    assert re.search(r"^ 2\. duty_manager: 王强 \(wang-qiang\) at mobile \(connect only\)", text.stdout, re.M)
     assert "原因：" in text.stdout
     assert "0000 0002" not in text.stdout and "00000002" not in _digits(text.stdout)
 

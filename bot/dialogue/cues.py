@@ -20,12 +20,16 @@ _MESSAGE = (r"留言|留个言|留话|留个话|转告|转达|带个话|告诉�
             r"message|call (?:me )?back|get back to me|ring me|contact me|let (?:him|her|them) know|"
             r"tell (?:him|her|them)|pass (?:it |this )?on|note for|return my call")
 
+_NUMBER = (r"电话|号码|手机|联系方式|微信|怎么联系|多少号|分机|number|mobile|cell|phone|contact|reach (?:him|her|them)|"
+           r"whatsapp|wechat|extension")
+
 NEEDS_CUE: dict[str, re.Pattern[str]] = {
     "ask_address": re.compile(_PLACE, re.IGNORECASE),
     "ask_directions": re.compile(_PLACE, re.IGNORECASE),
     "ask_hours": re.compile(_TIME, re.IGNORECASE),
     "leave_message": re.compile(_MESSAGE, re.IGNORECASE),
     "callback_request": re.compile(_MESSAGE, re.IGNORECASE),
+    "ask_phone_number": re.compile(_NUMBER, re.IGNORECASE),
 }
 
 

@@ -151,11 +151,19 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
     def anywhere(self, text: str, intent: str | None) -> bool:
         """Requests answered whatever question is pending; True when the turn is done."""
         c = self.c
+        if parse.is_not_urgent(text):
+            c.urgent, c.calm = False, True
+        elif intent == "urgent" or parse.is_urgent(text):
+            c.urgent, c.calm = True, False
+            if intent in _NOT_IN_AN_EMERGENCY:
+                intent = None  # "仓库报警器一直在响" is not a sales call, "找值班的" not a request for a number
         if intent == "request_operator":
             self.to_operator("connecting_operator")
+        elif intent == "complain" and c.pending not in _COLLECTING and self.topic_department(text):
+            self.begin_by_topic(self.topic_department(text) or "", text)
         elif intent == "complain":
             self.to_operator("complaint")
-        elif intent == "ask_phone_number":
+        elif intent == "ask_phone_number" and c.pending not in _COLLECTING:
             self.say("no_disclosure")
             self.c.pending = Pending.OFFER_MESSAGE if c.target else c.pending
         elif intent == "change_language":
@@ -167,23 +175,29 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         elif intent == "goodbye" and c.pending not in _COLLECTING:
             self.closing()
         elif intent in {"leave_message", "callback_request"} and c.pending not in _COLLECTING:
+            named = self.named_target(text)
+            if named:
+                c.target, c.target_kind = named.id, named.kind
             if c.target:
                 self.start_message(c.target)
             else:
                 c.message = {"wanted": True}
                 self.ask(Pending.WHOM, "ask_whom")
-        elif intent == "sales_pitch" and c.pending not in _COLLECTING:
+        elif intent == "sales_pitch" and c.pending not in _ANSWERING:
             c.sales = True
             self.sales(text)
         else:
-            if intent == "urgent" or parse.is_urgent(text):
-                c.urgent = True
             return False
         return True
 
 
+_NOT_IN_AN_EMERGENCY = {"sales_pitch", "ask_phone_number", "ask_address", "ask_hours", "ask_directions", "greet"}
+"""Readings the NLU may give an emergency call ("我是隔壁厂的，你们仓库报警器在响"), which urgency overrides."""
+
 _COLLECTING = {Pending.MESSAGE, Pending.MESSAGE_CONFIRM, Pending.IDENTITY, Pending.SATISFACTION}
 """While these are pending, what the caller says is an answer, not a new request."""
+_ANSWERING = _COLLECTING | {Pending.CHOOSE, Pending.CONFIRM}
+"""…and while these are, it is not a sales pitch either ("技术部那个，做硬件的")."""
 
 
 def _english_name_words(directory: Directory) -> frozenset[str]:

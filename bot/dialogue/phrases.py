@@ -169,6 +169,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "zh": "抱歉，我没能听明白。我为您转接人工服务，请稍等。",
         "en": "I'm sorry I couldn't follow. Let me put you through to the operator; one moment please.",
     },
+    "operator_closed": {
+        "zh": "现在总机已经下班了，我帮您留个言，上班后第一时间处理。",
+        "en": "The switchboard is closed now, so let me take a message; it will be dealt with first thing when we open.",
+    },
     "system_problem": {
         "zh": "抱歉，系统暂时出现问题，正在为您转接人工服务，请稍等。",
         "en": "I'm sorry, something went wrong on our side. I'm putting you through to the operator; one moment please.",

@@ -125,6 +125,8 @@ class Conversation:
     caller_company: str | None = None
     purpose: str | None = None
     urgent: bool = False
+    calm: bool = False
+    """The caller said it is not urgent ("不急", "no rush"): after hours, straight to a message."""
     sales: bool = False
     appointment: bool | None = None
     # whom they want

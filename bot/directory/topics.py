@@ -77,6 +77,9 @@ DOMAINS: tuple[Domain, ...] = (
         "jam", "warranty", "return", "replacement", "defect", "error code", "stopped working", "keeps failing",
         "doesn't work", "does not work", "malfunction", "install"),
         strong=("坏了", "故障", "报修", "保修", "broken", "repair", "not working", "warranty", "stopped working")),
+    Domain("engineering", ("技术部", "研发", "技术中心", "工程部", "engineering", "r&d", "research and development"), (
+        "硬件", "软件", "电路", "图纸", "研发", "固件", "技术方案", "技术参数", "接口", "hardware", "software", "firmware",
+        "circuit", "drawing", "technical spec", "engineer")),
     Domain("it", ("信息部", "信息中心", "信息技术", "it部", "电脑部", "it support", "it helpdesk", "information systems",
                   "information technology"), (
         "电脑", "上不了网", "断网", "网络", "共享盘", "邮箱", "密码", "系统权限", "账号", "登录", "vpn", "打印机连",

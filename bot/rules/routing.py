@@ -12,8 +12,9 @@ The rules (shared/seeds; what differs between organisations is `Policy`):
 - Salespeople and cold calls never reach `block_sales_to` levels: DECLINE, then a message for
   the general mailbox department (or the person).
 - Closed (nights, weekends, holidays): a non-urgent caller is offered a message, passed on
-  when the office opens; an urgent caller gets the duty line (naming tonight's duty person),
-  then the duty manager (their mobile, connect only), then an urgent message.
+  when the office opens; an urgent caller gets the duty line at once (naming tonight's duty
+  person; no questions first: the announcement says what the caller has said), then the duty
+  manager (their mobile, connect only), then an urgent message.
 - Screened levels (executives): an external caller first gives `external_must_give`
   (ASK_IDENTITY lists what is missing); an internal caller below `internal_pass_level` gives
   their purpose. Then the call is announced and the callee asked to accept ("张总您好，这里是总机，
@@ -330,7 +331,7 @@ def _person_plan(call: _Call, person: Person) -> Plan:
     if _sales_blocked(call, person):
         return _plan(call, person.id, "person", person.name, _declined_sales(call, person))
     if not call.state.open:
-        return _after_hours_plan(call, person.id, "person", person.name, _screened(call, person))
+        return _after_hours_plan(call, person.id, "person", person.name)
     steps = [*_identity_steps(call, person), *_reach_person(call, person)]
     message = _message(person.id, person.name, call.caller.urgent, *_message_reason(person))
     alternative = _alternative(call, person)
@@ -525,7 +526,7 @@ def _alternative(call: _Call, person: Person) -> str | None:
 
 def _department_plan(call: _Call, department: Department) -> Plan:
     if not call.state.open:
-        return _after_hours_plan(call, department.id, "department", department.name, screened=False)
+        return _after_hours_plan(call, department.id, "department", department.name)
     ring = _department_ring(call, department, f"{department.name}'s extension", f"转{department.name}分机")
     message = _message(department.id, department.name, call.caller.urgent,
                        f"{department.name} did not answer: take a message", f"{department.name}无人接听，请来电者留言")
@@ -542,7 +543,7 @@ def _department_ring(call: _Call, department: Department | None, why: str, why_z
 
 def _operator_plan(call: _Call) -> Plan:
     if not call.state.open:
-        return _after_hours_plan(call, OPERATOR, "operator", "总机", screened=False)
+        return _after_hours_plan(call, OPERATOR, "operator", "总机")
     operator = call.directory.organization.operator
     ring = Step(StepKind.OPERATOR, OPERATOR, "总机", operator, "blind", call.policy.ring_timeout_s(Level.STAFF),
                 reason="the caller asked for a person at the front desk", reason_zh="来电者要求人工服务，转总机")
@@ -565,7 +566,7 @@ def _mailbox_target(call: _Call) -> tuple[str, str]:
     return (mailbox.id, mailbox.name) if mailbox else (OPERATOR, "总机")
 
 
-def _after_hours_plan(call: _Call, target: str, kind: str, name: str, screened: bool) -> Plan:
+def _after_hours_plan(call: _Call, target: str, kind: str, name: str) -> Plan:
     """Closed: a message for non-urgent callers; the duty line, then the duty manager, for urgent ones."""
     message_target = _mailbox_target(call) if target == OPERATOR else (target, name)
     closed = call.state.reason
@@ -575,22 +576,8 @@ def _after_hours_plan(call: _Call, target: str, kind: str, name: str, screened: 
         return _plan(call, target, kind, name, [message])
     message = _message(*message_target, True, "nobody on duty answered: take an urgent message",
                        "值班人员均未接听，请来电者留言（紧急）")
-    steps = [*_after_hours_identity(call, target, name, screened), *_duty_steps(call, name), message]
+    steps = [*_duty_steps(call, name), message]
     return _plan(call, target, kind, name, steps, duty_person=_duty_id(call))
-
-
-def _after_hours_identity(call: _Call, target: str, name: str, screened: bool) -> list[Step]:
-    if _senior_internal(call):
-        return []
-    wanted = ("purpose",) if call.caller.internal else ("name", "purpose")
-    if screened and not call.caller.internal:
-        wanted = tuple(dict.fromkeys(call.policy.external_must_give + wanted))
-    needs = call.caller.missing(wanted)
-    if not needs:
-        return []
-    return [Step(StepKind.ASK_IDENTITY, target, name, needs=needs,
-                 reason="urgent call after hours: the duty person needs to know who is calling and why",
-                 reason_zh="下班时间的紧急来电：先问明来电者身份和事由，以便通报值班人员")]
 
 
 def _duty_id(call: _Call) -> str | None:

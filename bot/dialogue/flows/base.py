@@ -14,6 +14,7 @@ from bot.directory.resolve import Candidate
 from bot.org.model import Directory, Person
 from bot.privacy import scrub_for_caller
 from bot.records import calls
+from bot.rules.calendar import open_state
 from bot.rules.routing import DUTY, OPERATOR, Caller, Plan, plan_call, salutation
 
 MAX_MISUNDERSTOOD = 2
@@ -42,6 +43,10 @@ class TurnBase:
     def faq(self) -> Faq:
         """The FAQ, if it is this organisation's (docs/faq.md, `organization`)."""
         return self.r.faq.for_organization(self.d.organization.name)
+
+    def is_open(self) -> bool:
+        """Whether the organisation is open now (its hours, holidays and make-up days)."""
+        return open_state(self.d, self.now).open
 
     @property
     def now(self) -> dt.datetime:

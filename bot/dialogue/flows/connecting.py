@@ -22,6 +22,10 @@ _TRANSFER_PHRASE = {
 _PRESENCE_PHRASE = {Presence.ON_LEAVE: "on_leave", Presence.IN_MEETING: "in_meeting", Presence.AWAY: "away"}
 
 
+_SHORT_ANSWER = 6
+"""An answer this long or shorter ("是的，很急") says nothing about the matter."""
+
+
 class Connecting(TurnBase):
     def begin(self, kind: str, ident: str) -> None:
         """The caller wants `ident` (person, department, operator or duty): follow the rules."""
@@ -35,7 +39,10 @@ class Connecting(TurnBase):
             return
         plan = self.plan()
         if not plan.open.open and not c.urgent and self.d.after_hours.duty_phone and kind not in {"operator"}:
-            self.ask(Pending.CLOSED_URGENT, "closed_offer", name=self.target_name())
+            if c.calm:  # "不急，明天再说": no need to ask whether it is urgent
+                self.start_message(ident)
+            else:
+                self.ask(Pending.CLOSED_URGENT, "closed_offer", name=self.target_name())
             return
         person = self.d.person(ident) if kind == "person" else None
         if person and person.presence in _PRESENCE_PHRASE and plan.open.open and not c.sales:
@@ -114,16 +121,24 @@ class Connecting(TurnBase):
         remaining = (step, *(_restored(s) for s in c.steps))
         plan = replace(self.plan(), if_busy=tuple(_restored(s) for s in c.busy_steps))
         following = plan.follow(remaining, outcome)
+        if self.offers_break_in(step, outcome, following):
+            self.c.steps = [_stored(s) for s in following]
+            self.c.busy_steps = [_stored(s) for s in plan.if_busy]
+            self.ask(Pending.OFFER_BREAK_IN, "busy_urgent", name=self.name_for(step.target))
+            return
         self.say_result(step, outcome, following)
         self.follow(following, plan.if_busy)
+
+    @staticmethod
+    def offers_break_in(step: Step, outcome: TransferResult, following: tuple[Step, ...]) -> bool:
+        """Busy, urgent, and the operator can break in (强插): ask the caller first."""
+        return (outcome is TransferResult.BUSY and step.kind is not StepKind.OPERATOR
+                and bool(following) and following[0].kind is StepKind.OPERATOR)
 
     def say_result(self, step: Step, outcome: TransferResult, following: tuple[Step, ...]) -> None:
         name = self.name_for(step.target) if step.target not in {OPERATOR, DUTY} else self.target_name()
         upcoming = following[0].kind if following else None
         if outcome is TransferResult.BUSY:
-            if upcoming is StepKind.OPERATOR and step.kind is not StepKind.OPERATOR:
-                self.c.steps = [_stored(s) for s in following]
-                return self.say("busy_urgent", name=name)
             self.say("busy", name=name)
         elif outcome is TransferResult.DECLINED:
             self.say("unavailable", name=self.target_name())
@@ -159,6 +174,8 @@ class Connecting(TurnBase):
         answer = parse.yes_no(text, intent)
         if self.c.urgent or answer is True:
             self.c.urgent = True
+            said = parse.clean_matter(text)
+            self.c.purpose = self.c.purpose or (said if len(said) > _SHORT_ANSWER else None)
             plan = self.plan()
             self.follow(plan.steps, plan.if_busy)
         elif answer is False or intent in {"leave_message", "deny"}:
@@ -188,8 +205,9 @@ class Connecting(TurnBase):
         c = self.c
         c.target, c.target_kind = OPERATOR, "operator"
         step = next((s for s in plan_call(self.d, OPERATOR, self.caller(), self.now).steps if s.is_transfer), None)
-        if step is None:
-            self.ask(Pending.ANYTHING_ELSE, "system_problem")
+        if step is None:  # nobody at the switchboard now (after hours): a message, not a promise
+            self.say("operator_closed")
+            self.start_message(OPERATOR)
             return
         if phrase:
             self.say(phrase)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.dialogue import parse
 from bot.dialogue.flows.base import TurnBase, _count_word
 from bot.dialogue.phrases import say
 from bot.dialogue.state import Pending
 from bot.directory.resolve import DEPARTMENT, Candidate, Resolution, resolver_for
 from bot.directory.topics import Routing, router_for
+from bot.rules.routing import DUTY
 
+_DUTY_WORDS = re.compile(r"值班|duty (?:manager|officer|line|person|phone)|on[- ]call|on duty|night manager", re.I)
 _FINDING = {"request_person", "visitor_checkin", "inform", "urgent",
             "dont_know_name", "give_name", "leave_message", "callback_request", "sales_pitch"}
 
@@ -25,10 +29,19 @@ class Finding(TurnBase):
         resolution = resolver_for(self.d).resolve(text)
         seeking = intent in _FINDING or c.pending in {Pending.WHOM, Pending.MATTER, Pending.CHOOSE}
         topics = router_for(self.d).route(text) if not resolution.confident else Routing(())
+        if self.wants_duty(text) or (c.urgent and not resolution.confident and not self.is_open()):
+            c.purpose = c.purpose or parse.clean_matter(text) or None
+            c.urgent = True  # asking for the duty line after hours is asking for it now
+            self.begin("duty", DUTY)
+            return
         if intent == "dont_know_name" and not topics.matches:
             self.ask(Pending.MATTER, "ask_matter")
             return
-        if resolution.ambiguous and seeking:
+        by_role = self._pick_by_role([(c_.kind, c_.id) for c_ in resolution.candidates], text) \
+            if resolution.ambiguous else []
+        if resolution.ambiguous and len(by_role) == 1:  # "Yang Liu, the hardware engineer"
+            self.begin(resolution.candidates[by_role[0]].kind, resolution.candidates[by_role[0]].id)
+        elif resolution.ambiguous and seeking:
             self.ask_which(resolution)
         elif resolution.best and resolution.confident:
             self.begin(resolution.best.kind, resolution.best.id)
@@ -48,6 +61,21 @@ class Finding(TurnBase):
             self.not_found(text)
         else:
             self.not_understood()
+
+    def wants_duty(self, text: str) -> bool:
+        """"帮我找一下值班的", "the duty manager please": after hours, the duty line is a target."""
+        return bool(_DUTY_WORDS.search(text)) and not self.is_open() and bool(self.d.after_hours.duty_phone
+                                                                               or self.d.after_hours.duty_manager)
+
+    def named_target(self, text: str) -> Candidate | None:
+        """The person or department `text` names without doubt, if any."""
+        resolution = resolver_for(self.d).resolve(text)
+        return resolution.best if resolution.confident else None
+
+    def topic_department(self, text: str) -> str | None:
+        """The department that clearly handles the matter `text` describes."""
+        match = router_for(self.d).route(text).clear
+        return match.department if match else None
 
     def begin_by_topic(self, department: str, text: str) -> None:
         """The caller described a matter, and one department clearly handles it: keep the matter
@@ -99,12 +127,29 @@ class Finding(TurnBase):
             matches = matches or [i for i, (_, ident) in enumerate(options)
                                   if self._department_named(ident, text)]
             matches = matches or self._options_by_topic(options, text)
+            matches = matches or self._pick_by_role(options, text)
             index = matches[0] if len(set(matches)) == 1 else None
         if index is None:
             self.misunderstood(lambda: self.ask(Pending.CHOOSE, "not_understood"))
             return
         kind, ident = options[index]
         self.begin(kind, ident)
+
+    def _pick_by_role(self, options: list[tuple[str, ...]], text: str) -> list[int]:
+        """The offered people whose title, department or its line of work the caller mentions:
+        "技术部那个，做硬件的", "the one in sales", "the hardware engineer"."""
+        lowered = text.lower()
+        topics = {m.department for m in router_for(self.d).route(text).matches}
+        hits = []
+        for index, (kind, ident) in enumerate(options):
+            person = self.d.person(ident) if kind == "person" else None
+            if person is None:
+                continue
+            words = _role_words(person.title) | _role_words(person.title_en)
+            if any(word in lowered for word in words) or self._department_named(ident, text) \
+                    or person.department in topics:
+                hits.append(index)
+        return hits if len(hits) < len(options) else []
 
     def _options_by_topic(self, options: list[tuple[str, ...]], text: str) -> list[int]:
         """"管执照的那边" when offered 登记科 or 税务: the offered department the words point to."""
@@ -130,3 +175,16 @@ class Finding(TurnBase):
         else:
             self.c.pending = Pending.WHOM
             self.find_target(text, intent, entities)
+
+
+_GENERIC_ROLE_WORDS = frozenset({"工程", "程师", "经理", "专员", "主管", "助理", "秘书", "manager", "officer", "specialist",
+                                 "assistant", "senior", "junior", "head", "deputy", "section", "chief", "staff"})
+
+
+def _role_words(title: str | None) -> set[str]:
+    """What a caller may say of someone's job: 硬件 from 硬件工程师, "hardware" from Hardware Engineer."""
+    title = (title or "").lower()
+    han = "".join(ch for ch in title if "\u4e00" <= ch <= "\u9fff")
+    words = {han[i:i + 2] for i in range(len(han) - 1)}
+    words |= {w for w in re.findall(r"[a-z]{4,}", title)}
+    return words - _GENERIC_ROLE_WORDS

@@ -9,7 +9,7 @@ None means "the caller did not say": the dialogue engine then asks again or offe
 operator. These functions guess only where a front-desk clerk would not hesitate either.
 """
 
-from bot.dialogue.parse.answers import clean_matter, is_urgent, yes_no
+from bot.dialogue.parse.answers import clean_matter, is_not_urgent, is_urgent, yes_no
 from bot.dialogue.parse.identity import caller_identity, caller_name, company
 from bot.dialogue.parse.numbers import (
     format_number_for_readback,
@@ -22,6 +22,6 @@ from bot.dialogue.parse.text import MAX_MATTER_CHARS, MAX_TEXT_CHARS, Identity
 
 __all__ = [
     "MAX_MATTER_CHARS", "MAX_TEXT_CHARS", "Identity", "caller_identity", "caller_name", "clean_matter", "company",
-    "format_number_for_readback", "is_urgent", "ordinal_choice", "phone_number", "satisfaction_score",
+    "format_number_for_readback", "is_not_urgent", "is_urgent", "ordinal_choice", "phone_number", "satisfaction_score",
     "wants_same_number", "yes_no",
 ]

@@ -76,27 +76,42 @@ def _en_yes_no(text: str) -> bool | None:
 
 # ============================================================================ urgency and the matter
 
-_ZH_NOT_URGENT = re.compile(r"不(?:是很|太|怎么|用|必|需要)?(?:着急|急|紧急|赶)|没(?:那么|什么)?(?:急|着急)|不要紧|慢慢来|有空再|方便的时候")
+_ZH_EMERGENCY = (r"冒烟|着火|起火|失火|火灾|漏水|漏油|漏气|泄漏|进水|淹了|爆炸|停产|停线|全停|都停|线停了|停了下来|"
+                 r"报警器|警报|出事|事故|受伤|晕倒|昏倒|流血|翻进|闯进|有人闯|被盗|被偷")
+"""Something is happening now: smoke, a leak, a stopped line, an alarm, an injury, a break-in."""
+_EN_EMERGENCY = (r"smok(?:e|ing)|on fire|caught fire|a fire|fire (?:in|at|broke)|leak(?:s|ing)?|flood(?:ed|ing)?|explo(?:sion|ded)|"
+                 r"(?:line|production|plant|machines?|system)s? (?:has |have |is |are )?(?:stopped|down)|"
+                 r"alarm|injur(?:ed|y)|bleeding|collapsed|broke in|break-in|intruder")
+
+_ZH_NOT_URGENT = re.compile(r"不(?:是很|太|怎么|用|必|需要)?(?:着急|急|紧急|赶)|没(?:那么|什么)?(?:急|着急)|不要紧|慢慢来|有空再|方便的时候|明天再说|明天(?:再)?(?:联系|回|打)|上班(?:以|之)?后再|等上班")
 _EN_NOT_URGENT = re.compile(
     r"\bnot (?:that |very |really |too |an? )?(?:urgent|emergency|pressing|rush|hurry|in a hurry|important)\b"
     r"|\bno (?:rush|hurry|urgency)\b|\bwhenever\b|\bin (?:his|her|their) own time\b|\bnothing urgent\b|\bnon-?urgent\b"
 )
-_ZH_URGENT = re.compile(r"急|紧急|火急|马上|尽快|赶紧|赶快|立刻|立即|越快越好|要紧|加急|十万火急|刻不容缓")
+_ZH_URGENT = re.compile(r"急|紧急|火急|马上|尽快|赶紧|赶快|立刻|立即|越快越好|要紧|加急|十万火急|刻不容缓|" + _ZH_EMERGENCY)
 _EN_URGENT = re.compile(
     r"\b(?:urgent|urgently|emergency|asap|a\.s\.a\.p|as soon as possible|right away|immediately|"
-    r"critical|in a hurry|hurry|time[- ]sensitive)\b"
+    r"critical|in a hurry|hurry|time[- ]sensitive|(?:need|want|get) (?:someone|somebody|help) (?:now|here)|"
+    r"" + _EN_EMERGENCY + r")\b"
 )
 
 
+def is_not_urgent(text: str) -> bool:
+    """Whether the caller says outright that it is not urgent: "不急不急", "明天再说也行"... "no rush"."""
+    clean = _clean(text).lower()
+    return bool(clean) and bool(_ZH_NOT_URGENT.search(re.sub(r"\s+", "", clean)) or _EN_NOT_URGENT.search(clean))
+
+
 def is_urgent(text: str) -> bool:
-    """Whether the caller says it is urgent (很急, 尽快, urgent, asap), not "不急" / "not urgent"."""
+    """Whether the caller says it is urgent (很急, 尽快, urgent, asap) or describes an emergency (冒烟,
+    漏水, the line has stopped); "不急" / "not urgent" said outright wins."""
     clean = _clean(text).lower()
     if not clean:
         return False
     compact = re.sub(r"\s+", "", clean)
-    remaining_zh = _ZH_NOT_URGENT.sub(" ", compact)
-    remaining_en = _EN_NOT_URGENT.sub(" ", clean)
-    return bool(_ZH_URGENT.search(remaining_zh) or _EN_URGENT.search(remaining_en))
+    if _ZH_NOT_URGENT.search(compact) or _EN_NOT_URGENT.search(clean):
+        return False
+    return bool(_ZH_URGENT.search(compact) or _EN_URGENT.search(clean))
 
 
 _ZH_FILLERS = ("是这样的", "是这样", "这样的", "就是说", "就是", "那个", "这个", "然后", "我想说", "我想说的是",
