@@ -456,3 +456,48 @@ def test_a_namesake_described_in_the_first_breath_is_put_through_without_asking(
     call.start()
     reply = call.says("I need to speak to Zhang Wei, the cashier", "request_person")
     assert transfer_of(reply)["target"] == "zhang-wei-fin"
+
+
+# ---------------------------------------------------------------------------------- one breath
+
+
+def test_a_message_given_in_one_breath_goes_straight_to_the_read_back(call):
+    call.start()
+    transfer_of(call.says("我找李娜", "request_person"))
+    call.result("no_answer")
+    reply = call.says("行 那帮我留个言 我是东方贸易的王先生 电话一三八 一二三四 五六七八 上个月的对账单有问题 请她回电",
+                      "leave_message")
+    text = text_of(reply)
+    assert "我复述一下" in text and "一三八" in text and "对账单" in text
+    assert "称呼" not in text and "回电号码是多少" not in text
+
+
+def test_a_read_back_answered_by_repeating_the_number_is_a_yes(call, demo_db):
+    call.start()
+    call.says("我找李娜", "request_person")
+    call.result("no_answer")
+    call.says("留个言吧 我是东方贸易的王先生 电话一三八 一二三四 五六七八 对账单的事", "leave_message")
+    reply = call.says("一三八一二三四五六七八", None)
+    assert "已经" in text_of(reply) or "记下" in text_of(reply) or any(p["type"] == "record" for p in reply.payloads)
+
+
+def test_a_read_back_corrected_in_one_field_changes_only_that_field(call, demo_db):
+    call.start()
+    call.says("我找李娜", "request_person")
+    call.result("no_answer")
+    call.says("留个言吧 我是东方贸易的王先生 电话一三八 一二三四 五六七八 对账单的事", "leave_message")
+    reply = call.says("电话不对 是一三九 八七六五 四三二一", "deny")
+    assert "一三九" in text_of(reply) and "对账单" in text_of(reply) and "王先生" in text_of(reply)
+    reply = call.says("对的", "affirm")
+    (record,) = [p for p in reply.payloads if p["type"] == "record"]
+    with demo_db.session() as session:
+        saved = messages.get_message(session, record["id"])
+    assert saved.callback_number == "13987654321" and "对账单" in saved.text
+
+
+def test_a_caller_who_will_leave_a_message_if_nobody_answers_is_not_asked_twice(call):
+    call.start()
+    reply = call.says("帮我找下李娜 她要是不在我就留个言 我是东方贸易的王先生 电话一三八 一二三四 五六七八 对账单的事",
+                      "request_person")
+    assert transfer_of(reply)["target"] == "li-na"
+    assert "我复述一下" in text_of(call.result("no_answer"))

@@ -435,3 +435,9 @@ def test_non_text_input_never_raises():
         assert yes_no(value) is None  # type: ignore[arg-type]
         assert clean_matter(value) == ""  # type: ignore[arg-type]
         assert is_urgent(value) is False  # type: ignore[arg-type]
+
+
+def test_a_company_whose_name_starts_like_a_surname_is_a_company():
+    """东方 is a compound surname and 华 a surname; 东方贸易 and 华夏科技 are companies all the same."""
+    assert caller_identity("我是东方贸易的王先生") == Identity(name="王先生", company="东方贸易")
+    assert caller_identity("我是华夏科技的小周").company == "华夏科技"

@@ -35,6 +35,7 @@ from bot.dialogue.flows.inquiry import Inquiries
 from bot.dialogue.flows.message import MessageTaking
 from bot.dialogue.flows.screening import Screening
 from bot.dialogue.flows.visitor import Visitor
+from bot.dialogue.frame import harvest, message_wish
 from bot.dialogue.language import detect_language
 from bot.dialogue.phrases import DAYPARTS
 from bot.dialogue.state import Conversation, Event, Heard, Pending, Reply, Start, TransferReport
@@ -135,6 +136,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         intent = event.intent if event.confidence >= CONFIDENT_INTENT and event.intent != "nlu_fallback" else None
         intent = plausible_intent(intent, text)
         entities = dict(event.entities or {})
+        self.listen(text, entities)
         if self.anywhere(text, intent):
             return
         handler = {
@@ -147,6 +149,21 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             Pending.SATISFACTION: self.on_satisfaction,
         }.get(c.pending, self.find_target)
         handler(text, intent, entities)
+
+    def listen(self, text: str, entities: dict[str, str]) -> None:
+        """Keep everything this utterance says that the conversation needs (bot.dialogue.frame),
+        whatever was asked: the receptionist then asks only for what is still missing."""
+        c = self.c
+        facts = harvest(text, entities, c.caller_id)
+        c.caller_name = c.caller_name or facts.name
+        c.caller_company = c.caller_company or facts.company
+        c.callback = facts.callback or c.callback
+        if c.appointment is None and facts.appointment is not None:
+            c.appointment = facts.appointment
+        if facts.matter and not c.purpose and c.pending in _OPEN_TO_A_MATTER:
+            c.purpose = facts.matter
+        if message_wish(text) == "if_unanswered":
+            c.message_if_unanswered = True
 
     def anywhere(self, text: str, intent: str | None) -> bool:
         """Requests answered whatever question is pending; True when the turn is done."""
@@ -174,7 +191,8 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             self.inquiry(intent, text)
         elif intent == "goodbye" and c.pending not in _COLLECTING:
             self.closing()
-        elif intent in {"leave_message", "callback_request"} and c.pending not in _COLLECTING:
+        elif (intent in {"leave_message", "callback_request"} or message_wish(text) == "now") \
+                and c.pending not in _COLLECTING:
             named = self.named_target(text)
             if named:
                 c.target, c.target_kind = named.id, named.kind
@@ -191,6 +209,9 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         return True
 
 
+_OPEN_TO_A_MATTER = {None, Pending.WHOM, Pending.MATTER, Pending.CLOSED_URGENT, Pending.OFFER_MESSAGE,
+                     Pending.OFFER_MOBILE, Pending.OFFER_OPERATOR, Pending.ANYTHING_ELSE}
+"""Pending questions after which the rest of an utterance may be the matter (not after "which one?")."""
 _NOT_IN_AN_EMERGENCY = {"sales_pitch", "ask_phone_number", "ask_address", "ask_hours", "ask_directions", "greet"}
 """Readings the NLU may give an emergency call ("我是隔壁厂的，你们仓库报警器在响"), which urgency overrides."""
 

@@ -124,6 +124,10 @@ class Conversation:
     caller_name: str | None = None
     caller_company: str | None = None
     purpose: str | None = None
+    callback: str | None = None
+    """A call-back number the caller gave, whenever they gave it."""
+    message_if_unanswered: bool = False
+    """"她要是不在我就留个言": a message follows a failed transfer without asking again."""
     urgent: bool = False
     calm: bool = False
     """The caller said it is not urgent ("不急", "no rush"): after hours, straight to a message."""

@@ -66,6 +66,8 @@ class Connecting(TurnBase):
         elif step.kind is StepKind.OFFER_MOBILE:
             c.current = _stored(step)
             self.ask(Pending.OFFER_MOBILE, "offer_mobile", name=self.target_name())
+        elif step.kind is StepKind.TAKE_MESSAGE and c.message_if_unanswered:
+            self.start_message(step.target)  # "她要是不在我就留个言": said already, not asked again
         elif step.kind is StepKind.TAKE_MESSAGE:
             c.message = {"recipient": step.target}
             self.ask(Pending.OFFER_MESSAGE, "offer_message", name=self.name_for(step.target))

@@ -68,9 +68,10 @@ class Finding(TurnBase):
                                                                                or self.d.after_hours.duty_manager)
 
     def named_target(self, text: str) -> Candidate | None:
-        """The person or department `text` names without doubt, if any."""
+        """The person or department `text` names (by name, alias or extension, not by a topic word) without doubt."""
         resolution = resolver_for(self.d).resolve(text)
-        return resolution.best if resolution.confident else None
+        best = resolution.best if resolution.confident else None
+        return best if best is not None and not best.matched.startswith("topic") else None
 
     def topic_department(self, text: str) -> str | None:
         """The department that clearly handles the matter `text` describes."""

@@ -16,6 +16,11 @@ class Inquiries(TurnBase):
     def sales(self, text: str = "") -> None:
         c = self.c
         mailbox = self.d.policy.general_mailbox
+        named = self.named_target(text) if c.target is None else None
+        if named is not None:  # "tax services please" read as a pitch: they named whom they want
+            c.sales = named.kind == "person"
+            self.begin(named.kind, named.id)
+            return
         person = self.d.person(c.target or "")
         handler = self.department_for_matter(text) if person is None else None
         if handler:

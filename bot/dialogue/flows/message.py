@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.dialogue import parse
 from bot.dialogue.flows.base import TurnBase
+from bot.dialogue.frame import harvest, matter_of
 from bot.dialogue.phrases import say
 from bot.dialogue.state import Pending
 from bot.records import messages
@@ -22,6 +23,10 @@ class MessageTaking(TurnBase):
 
     def next_message_field(self) -> None:
         c = self.c
+        if c.callback and not c.message.get("number"):
+            c.message["number"] = c.callback
+        if c.purpose and not c.message.get("text"):
+            c.message["text"] = c.purpose
         recipient_name = self.name_for(c.message.get("recipient", ""))
         if not c.caller_name:
             c.message_field = "name"
@@ -54,19 +59,31 @@ class MessageTaking(TurnBase):
                 return self.misunderstood(lambda: self.ask(Pending.MESSAGE, "ask_callback_again"))
             c.message["number"] = number
         elif field == "text":
-            c.message["text"] = parse.clean_matter(text) or text[:200]
+            c.message["text"] = matter_of(text) or parse.clean_matter(text) or text[:200]
             c.urgent = c.urgent or parse.is_urgent(text)
+        if field != "text" and not c.message.get("text"):
+            c.message["text"] = matter_of(text) or ""  # "我姓吕 电话… 就是问下那批托盘什么时候能到"
         c.misunderstood = 0
         self.next_message_field()
         return None
 
     def on_message_confirm(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
+        """Any confirmation, a repetition of the number, or a correction of one field."""
+        c = self.c
         answer = parse.yes_no(text, intent)
-        if answer is True:
+        facts = harvest(text, entities, c.caller_id)
+        read_back = _digits(c.message.get("number"))
+        if facts.callback and _digits(facts.callback) != read_back and not read_back.endswith(_digits(facts.callback)):
+            c.message["number"] = facts.callback  # "电话不对，是一三八…": read back again with the new one
+            self.next_message_field()
+        elif facts.name and facts.name != c.caller_name:
+            c.caller_name = facts.name
+            self.next_message_field()
+        elif answer is True or facts.callback:
             self.save_message()
         elif answer is False:
-            self.c.message.pop("number", None)
-            self.c.message_field = "number"
+            c.message.pop("number", None)
+            c.message_field = "number"
             self.ask(Pending.MESSAGE, "readback_fix")
         else:
             self.misunderstood(self.next_message_field)
@@ -97,3 +114,9 @@ class MessageTaking(TurnBase):
         else:
             self.c.pending = Pending.WHOM
             self.find_target(text, intent, entities)
+
+
+def _digits(number: str | None) -> str:
+    """The number's digits without a leading 86 country code, to compare a repetition."""
+    digits = "".join(ch for ch in number or "" if ch.isdigit())
+    return digits[2:] if digits.startswith("86") and len(digits) > 11 else digits

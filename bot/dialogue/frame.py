@@ -1,0 +1,119 @@
+"""Everything one utterance says that the conversation needs, whatever was asked.
+
+Callers give several facts in one breath: "行 那你帮我留个言吧 我是中通的周先生 电话一三九 一二三四
+五六七八 就是上周那批货的发票 请她回个电话" holds the caller's name and company, a call-back number
+and the matter. `harvest` reads them all, so that the receptionist asks only for what is still
+missing and never again for what it was told.
+
+The matter is what is left of the utterance once the clauses that do other work are set aside:
+greetings and fillers, the caller introducing themselves, the request itself (找, 转, 留言, put me
+through), numbers, and a bare "很急" / "不急". What remains ("上周那批货的发票") is what the callee
+needs to hear.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.dialogue import parse
+
+_CLAUSE = re.compile(r"[.,!?;:。，！？；：、…~～\"“”()（）\[\]【】<>《》|/\\]+|\s+(?=\S)")
+_EN_CLAUSE = re.compile(r"[.,!?;:。，！？；：…()\[\]|/\\]+|\s+(?:and|but|so|because)\s+", re.IGNORECASE)
+
+_IDENTITY = re.compile(
+    r"我是|我叫|我姓|免贵姓|本人|我们是|这边是|这里是|^姓|名字|"
+    r"\b(?:this is|my name|i'?m|i am|it'?s)\b|\bcalling from\b|\bfrom [A-Z]", re.IGNORECASE)
+"""The caller introduces themselves: only then is a name in the utterance theirs (a bare 刘洋 is
+more often whom they want)."""
+
+_SET_ASIDE = re.compile(
+    r"^(?:喂+|你好|您好|hello|hi|hey|good (?:morning|afternoon|evening)|总机|行|好|好的|好吧|行吧|那好|那行|嗯+|对|对的|是的|那|那个|"
+    r"呃+|额|um+|uh+|ok|okay|yes|yeah|please|thanks|谢谢|麻烦了?|就这样|就这些)$"
+    r"|我是|我叫|我姓|免贵|姓\S|这边是|这里是|我们是|this is|my name|i'?m |i am "
+    r"|找|转|接一下|接个|帮我接|给我接|拜访|来访|见一下|见见|看望|visit|(?:see|meet) (?:mr|ms|mrs|dr|him|her)|留个?言|留个?话|带个?话|转告|回个?电话|回电|回我|打给我|打我|联系我|"
+    r"^(?:我的|我)?(?:电话|号码|手机号?|分机|座机)|刚才(?:都)?(?:说|讲)(?:了|过)|already (?:said|told)|"
+    r"speak (?:to|with)|talk (?:to|with)|put me through|looking for|get hold of|message for|leave a message|"
+    r"call (?:me )?back|get back to me|my number|number is|reach me"
+    r"|^(?:很|非常|特别|有点)?急+|^不急|^急着用$|urgent|not urgent|no rush|^下班了",
+    re.IGNORECASE)
+_ONLY_DIGITS = re.compile(r"^[\d零〇一幺二两三四五六七八九十+\-\s]+$|^(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|"
+                          r"nine|double|triple|plus)\s*)+$", re.IGNORECASE)
+
+_APPOINTMENT = re.compile(
+    r"约了|约好|预约|有约|约的|约在|约定|appointment|have an? (?:\w+ )?(?:meeting|o'?clock)|meeting with|"
+    r"(?:i'?m|we'?re) expected|scheduled|booked", re.IGNORECASE)
+_NO_APPOINTMENT = re.compile(r"没(?:有)?(?:预约|约)|没约|no appointment|not (?:booked|expected)|without an appointment",
+                             re.IGNORECASE)
+
+_ABOUT = re.compile(r"\b(?:about|regarding|concerning|re)\b:?\s+(.+?)(?:[,.;!?]|\s+(?:and )?my number|$)",
+                    re.IGNORECASE)
+"""English callers name the matter after "about": "call me back about the quote we discussed"."""
+
+MIN_MATTER_CHARS = 4
+"""A shorter remainder ("那个吧") is no matter."""
+
+
+_MESSAGE_WISH = re.compile(r"留个?言|留个?话|带个?话|转告|leave (?:a|him a|her a) message|take a message", re.IGNORECASE)
+_IF_NOT_IN = re.compile(r"(?:要是|如果|万一|假如)(?:他|她|人)?(?:不在|没接|不接|没空|忙)|不在的话|不在就|"
+                        r"\bif (?:he|she|they)(?:'s| is| are)? (?:not|isn'?t|aren'?t)|\botherwise\b|if nobody answers",
+                        re.IGNORECASE)
+
+
+def message_wish(text: str) -> str | None:
+    """"now" when the caller asks to leave a message, "if_unanswered" for "她要是不在我就留个言"."""
+    if not _MESSAGE_WISH.search(text or ""):
+        return None
+    return "if_unanswered" if _IF_NOT_IN.search(text) else "now"
+
+
+@dataclass(frozen=True)
+class Facts:
+    name: str | None = None
+    company: str | None = None
+    callback: str | None = None
+    matter: str | None = None
+    appointment: bool | None = None
+
+
+def harvest(text: str, entities: Mapping[str, str] | None = None, caller_id: str | None = None) -> Facts:
+    """What `text` says about the caller, their number, their matter and an appointment."""
+    text = (text or "")[:parse.MAX_TEXT_CHARS]
+    identity = parse.caller_identity(text, entities) if _IDENTITY.search(text) else parse.Identity()
+    callback = parse.phone_number(text)
+    if callback is None and caller_id and parse.wants_same_number(text):
+        callback = caller_id
+    return Facts(name=identity.name, company=identity.company, callback=callback, matter=matter_of(text),
+                 appointment=appointment_of(text))
+
+
+def appointment_of(text: str) -> bool | None:
+    """True for "约了十点", "I have a two o'clock with…"; False for "没有预约"; None when not said."""
+    if _NO_APPOINTMENT.search(text or ""):
+        return False
+    return True if _APPOINTMENT.search(text or "") else None
+
+
+def matter_of(text: str) -> str | None:
+    """The part of `text` that says what it is about, or None."""
+    han = bool(re.search(r"[\u4e00-\u9fff]", text or ""))
+    clauses = [c.strip() for c in (_CLAUSE if han else _EN_CLAUSE).split(text or "") if c and c.strip()]
+    kept = [c for c in clauses if not _set_aside(c)]
+    about = _ABOUT.search(text or "")
+    if about and not han:
+        kept = [about.group(1)]
+    matter = parse.clean_matter((" " if han else ", ").join(kept))
+    size = len(matter) if han else len(matter.split()) * 2
+    return matter if size >= MIN_MATTER_CHARS else None
+
+
+def _set_aside(clause: str) -> bool:
+    if _ONLY_DIGITS.match(clause) or parse.phone_number(clause):
+        return True
+    if not re.search(r"[\u4e00-\u9fff]", clause) and len(clause.split()) <= 3:
+        return True  # "Kevin please", "Kevin Brown", "yes go ahead": a name or an answer, not a matter
+    if _APPOINTMENT.search(clause) and (len(re.sub(r"约了|约好了?|的|跟|和|\S{0,6}(?:点|半)", "", clause)) <= 10
+                                        if re.search(r"[\u4e00-\u9fff]", clause) else not _ABOUT.search(clause)):
+        return True  # "跟孙主管约好了的", "约了十点", "I have a two o'clock with…": the appointment, not the matter
+    return bool(_SET_ASIDE.search(clause))
