@@ -501,3 +501,17 @@ def test_a_caller_who_will_leave_a_message_if_nobody_answers_is_not_asked_twice(
                       "request_person")
     assert transfer_of(reply)["target"] == "li-na"
     assert "我复述一下" in text_of(call.result("no_answer"))
+
+
+def test_a_short_first_turn_in_english_is_answered_in_english(call):
+    call.start()
+    reply = call.says("Nina please. Nina Li.", "request_person")
+    assert not re.search(r"[\u4e00-\u9fff]", text_of(reply))
+    assert transfer_of(reply)["target"] == "li-na"
+
+
+def test_asking_for_english_and_a_person_in_one_breath_does_both(call):
+    call.start()
+    reply = call.says("sorry my Chinese is poor, can we speak English? I'm looking for Nina Li", "change_language")
+    assert not re.search(r"[\u4e00-\u9fff]", text_of(reply))
+    assert transfer_of(reply)["target"] == "li-na"

@@ -441,3 +441,12 @@ def test_a_company_whose_name_starts_like_a_surname_is_a_company():
     """东方 is a compound surname and 华 a surname; 东方贸易 and 华夏科技 are companies all the same."""
     assert caller_identity("我是东方贸易的王先生") == Identity(name="王先生", company="东方贸易")
     assert caller_identity("我是华夏科技的小周").company == "华夏科技"
+
+
+@pytest.mark.parametrize(("text", "name", "company"), [
+    ("Lukas Weber, Krones, we have a four thirty", "Lukas Weber", "Krones"),
+    ("this is Rachel Tan, CFO of Lion Foods Singapore", "Rachel Tan", "Lion Foods Singapore"),
+    ("John Smith, please", "John Smith", None),
+])
+def test_an_english_caller_lists_name_and_company(text, name, company):
+    assert caller_identity(text) == Identity(name=name, company=company)

@@ -35,7 +35,7 @@ from bot.dialogue.flows.inquiry import Inquiries
 from bot.dialogue.flows.message import MessageTaking
 from bot.dialogue.flows.screening import Screening
 from bot.dialogue.flows.visitor import Visitor
-from bot.dialogue.frame import harvest, message_wish
+from bot.dialogue.frame import harvest, matter_of, message_wish
 from bot.dialogue.language import detect_language
 from bot.dialogue.phrases import DAYPARTS
 from bot.dialogue.state import Conversation, Event, Heard, Pending, Reply, Start, TransferReport
@@ -160,8 +160,10 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         c.callback = facts.callback or c.callback
         if c.appointment is None and facts.appointment is not None:
             c.appointment = facts.appointment
-        if facts.matter and not c.purpose and c.pending in _OPEN_TO_A_MATTER:
+        if not c.purpose and c.pending in _OPEN_TO_A_MATTER:
             c.purpose = facts.matter
+        elif not c.purpose and c.pending is Pending.IDENTITY and c.asking[:1] != ["purpose"]:
+            c.purpose = matter_of(text, answering=True)  # "我叫黎明轩 苏州银行的 来送开户资料": the rest
         if message_wish(text) == "if_unanswered":
             c.message_if_unanswered = True
 
@@ -185,6 +187,8 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             self.c.pending = Pending.OFFER_MESSAGE if c.target else c.pending
         elif intent == "change_language":
             c.language = "en" if re.search(r"english|英文|英语", text, re.I) else "zh"
+            if self.named_target(text) or self.topic_department(text):
+                return False  # "could you help me in English? I'm looking for Amy Zhou": both at once
             self.ask(c.pending if c.pending not in (None, Pending.ANYTHING_ELSE) else Pending.WHOM,
                      "switched_language")
         elif intent in {"ask_address", "ask_hours", "ask_directions"} and c.pending not in _COLLECTING:

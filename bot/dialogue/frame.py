@@ -43,7 +43,8 @@ _ONLY_DIGITS = re.compile(r"^[\d零〇一幺二两三四五六七八九十+\-\s]
 
 _APPOINTMENT = re.compile(
     r"约了|约好|预约|有约|约的|约在|约定|appointment|have an? (?:\w+ )?(?:meeting|o'?clock)|meeting with|"
-    r"(?:i'?m|we'?re) expected|scheduled|booked", re.IGNORECASE)
+    r"(?:i'?m|we'?re) expected|scheduled|booked|"
+    r"have an? (?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})\b", re.IGNORECASE)
 _NO_APPOINTMENT = re.compile(r"没(?:有)?(?:预约|约)|没约|no appointment|not (?:booked|expected)|without an appointment",
                              re.IGNORECASE)
 
@@ -95,11 +96,12 @@ def appointment_of(text: str) -> bool | None:
     return True if _APPOINTMENT.search(text or "") else None
 
 
-def matter_of(text: str) -> str | None:
-    """The part of `text` that says what it is about, or None."""
+def matter_of(text: str, answering: bool = False) -> str | None:
+    """The part of `text` that says what it is about, or None. `answering`: the text answers a
+    question about something else (the name, the company), so its first clause is that answer."""
     han = bool(re.search(r"[\u4e00-\u9fff]", text or ""))
     clauses = [c.strip() for c in (_CLAUSE if han else _EN_CLAUSE).split(text or "") if c and c.strip()]
-    kept = [c for c in clauses if not _set_aside(c)]
+    kept = [c for c in clauses[1 if answering else 0:] if not _set_aside(c)]
     about = _ABOUT.search(text or "")
     if about and not han:
         kept = [about.group(1)]
@@ -113,6 +115,9 @@ def _set_aside(clause: str) -> bool:
         return True
     if not re.search(r"[\u4e00-\u9fff]", clause) and len(clause.split()) <= 3:
         return True  # "Kevin please", "Kevin Brown", "yes go ahead": a name or an answer, not a matter
+    company = parse.company(clause)
+    if company and len(clause.replace(company, "").strip("的 ")) <= 1:
+        return True  # "苏州银行的": where they are from
     if _APPOINTMENT.search(clause) and (len(re.sub(r"约了|约好了?|的|跟|和|\S{0,6}(?:点|半)", "", clause)) <= 10
                                         if re.search(r"[\u4e00-\u9fff]", clause) else not _ABOUT.search(clause)):
         return True  # "跟孙主管约好了的", "约了十点", "I have a two o'clock with…": the appointment, not the matter

@@ -107,6 +107,8 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("business_registration", ("市场主体", "工商", "市场监管", "business registration",
                                      "company registration", "market regulation"), (
         "营业执照", "执照", "开店", "re:开.{0,4}(?:店|公司|厂|餐馆|饭馆|超市)", "re:(?:关掉|注销|不做了?).{0,4}(?:公司|店)|(?:公司|店).{0,6}(?:关掉|注销|不做了)", "开公司", "注册公司", "个体户", "个体工商户", "注销", "经营范围", "名称核准", "法人变更",
+        "外资企业", "外商投资", "foreign enterprise", "foreign invest", "foreign-invested",
+        "re:regist\\w* (?:a |an |my |our )?(?:\\w+ ){0,3}(?:company|business|firm)",
         "business licen", "licence", "license", "register a company", "re:open (?:a|an|my|our) (?:\\w+ ){0,2}(?:shop|cafe|café|restaurant|store|business|company|bar)", "sole proprietor",
         "close down", "close my company", "start a business")),
     Domain("social_security", ("社保", "社会保障", "人社", "social security", "social insurance"), (

@@ -43,7 +43,8 @@ _EN_NAME_ENDS = frozenset({"here", "speaking", "calling", "from", "with", "of", 
 _EN_COMPANY_INTRO = re.compile(
     r"\b(?:calling from|i'm from|im from|i am from|from|on behalf of|representing|i represent|"
     r"i work for|i work at|work for|work at|works for|works at|my company is|our company is|the company is|"
-    r"company name is|company's|company is|company called|i'm with|im with|i am with|we're with|we are with)\s+"
+    r"company name is|company's|company is|company called|i'm with|im with|i am with|we're with|we are with|"
+    r"(?:ceo|cfo|coo|cto|director|manager|head|president|owner|founder|partner|engineer) (?:of|at))\s+"
     r"(?:the\s+)?",
     re.IGNORECASE,
 )
@@ -125,7 +126,17 @@ def _en_identity(text: str) -> Identity:
         name = _en_bare_name(text)
     if name and company and name.lower() == company.lower():
         name = None
+    if name and company is None:
+        company = _en_company_listed_after(text, name)
     return Identity(name, company or _en_bare_company(text))
+
+
+def _en_company_listed_after(text: str, name: str) -> str | None:
+    """"Lukas Weber, Krones, we have a four thirty": the name, then the company, as a list."""
+    listed = re.search(re.escape(name) + r"\s*,\s*([A-Z][\w&.\-]*(?:\s[A-Z][\w&.\-]*){0,2})\s*(?:,|\.|$)", text)
+    if not listed or listed.group(1).lower() in _EN_STOP:
+        return None
+    return listed.group(1)
 
 
 def _en_company_after_name(text: str, name: str) -> str | None:
