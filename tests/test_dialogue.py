@@ -515,3 +515,48 @@ def test_asking_for_english_and_a_person_in_one_breath_does_both(call):
     reply = call.says("sorry my Chinese is poor, can we speak English? I'm looking for Nina Li", "change_language")
     assert not re.search(r"[\u4e00-\u9fff]", text_of(reply))
     assert transfer_of(reply)["target"] == "li-na"
+
+
+# ---------------------------------------------------------------------------------- what the caller asks for wins
+
+
+def test_goodbye_ends_the_call_even_in_the_middle_of_a_message(call, demo_db):
+    call.start()
+    call.says("我找李娜", "request_person")
+    call.result("no_answer")
+    call.says("好 留个言", "leave_message")
+    reply = call.says("哎呀我另一个电话进来了 不用记了 先挂了啊", "inform")
+    assert any(p["type"] == "hangup" for p in reply.payloads)
+    with demo_db.session() as session:
+        assert messages.list_messages(session, recipient="li-na") == []
+
+
+def test_a_read_back_confirmed_with_a_goodbye_is_saved_before_hanging_up(call, demo_db):
+    call.start()
+    call.says("我找李娜", "request_person")
+    call.result("no_answer")
+    call.says("留个言吧 我是东方贸易的王先生 电话一三八 一二三四 五六七八 对账单的事", "leave_message")
+    reply = call.says("对的 就这样 谢谢 再见", "goodbye")
+    assert any(p["type"] == "hangup" for p in reply.payloads)
+    with demo_db.session() as session:
+        assert len(messages.list_messages(session, recipient="li-na")) == 1
+
+
+def test_someone_else_asked_for_while_being_screened_is_put_through(call):
+    call.start()
+    call.says("我找张总", "request_person")
+    reply = call.says("算了张总估计也忙 你帮我转财务部李娜吧", "inform")
+    assert transfer_of(reply)["target"] == "li-na"
+
+
+def test_a_human_asked_for_in_plain_words_is_the_operator(call):
+    call.start()
+    call.says("我找张伟", "request_person")
+    assert transfer_of(call.says("我也不知道是哪个张伟 你转人工吧", "inform"))["target"] == "operator"
+
+
+def test_a_caller_who_asks_for_english_while_giving_their_name_gets_english(call):
+    call.start()
+    call.says("我找张总", "request_person")
+    reply = call.says("我叫David 我中文不太好 can we speak English please", "give_name")
+    assert not re.search(r"[\u4e00-\u9fff]", text_of(reply))

@@ -39,3 +39,41 @@ def plausible_intent(intent: str | None, text: str) -> str | None:
     if pattern is None:
         return intent
     return intent if pattern.search(text or "") else None
+
+
+# ------------------------------------------------------------------ requests said in so many words
+
+_FAREWELL = re.compile(r"再见|拜拜|先挂了|挂了啊|我先挂|回头再打|\b(?:bye|goodbye|bye-bye)\b", re.IGNORECASE)
+_HUMAN = re.compile(
+    r"(?:转|接|找|叫|要|给我)(?:个|一下|一个)?(?:人工|真人|工作人员|接线员|总机)|人工服务|转人工|"
+    r"\b(?:real person|human being|a human|an operator|the operator|a member of staff|someone real|live person)\b",
+    re.IGNORECASE)
+_REDIRECT = re.compile(r"转|接|找|换|put me through|transfer me|connect me|speak to|talk to|instead|"
+                       r"\b(?:i'?ll|let me) (?:try|have)\b", re.IGNORECASE)
+_ENGLISH = re.compile(r"speak english|in english|english please|说英文|讲英文|说英语|讲英语|用英文|用英语", re.IGNORECASE)
+_CHINESE = re.compile(r"说中文|讲中文|说普通话|讲普通话|用中文|speak chinese|in chinese|mandarin", re.IGNORECASE)
+
+
+def says_goodbye(text: str) -> bool:
+    """"算了 我明天直接去窗口问吧 再见", "never mind, bye": the caller is leaving, whatever was asked."""
+    return bool(_FAREWELL.search(text or ""))
+
+
+def asks_for_a_human(text: str) -> bool:
+    """"你转人工吧", "叫个工作人员过来", "can I talk to a real person"."""
+    return bool(_HUMAN.search(text or ""))
+
+
+def put_through_to(text: str) -> str | None:
+    """What follows the last words asking for a transfer ("算了张总也忙 你帮我转财务部李娜吧" →
+    "财务部李娜吧"), to tell a new request from an answer that happens to contain a name; None
+    when nothing asks for one."""
+    matches = list(_REDIRECT.finditer(text or ""))
+    return text[matches[-1].end():] if matches else None
+
+
+def language_asked_for(text: str) -> str | None:
+    """"can we speak English please" → en, "我还是说中文吧" → zh, else None."""
+    if _ENGLISH.search(text or ""):
+        return "en"
+    return "zh" if _CHINESE.search(text or "") else None

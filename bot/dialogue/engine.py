@@ -25,7 +25,13 @@ from typing import Any
 from bot.db.engine import Database
 from bot.db.tables import utcnow
 from bot.dialogue import parse
-from bot.dialogue.cues import plausible_intent
+from bot.dialogue.cues import (
+    asks_for_a_human,
+    language_asked_for,
+    plausible_intent,
+    put_through_to,
+    says_goodbye,
+)
 from bot.dialogue.faq import Faq, weekly_hours
 from bot.dialogue.flows.base import TurnBase
 from bot.dialogue.flows.closing import Closing
@@ -128,7 +134,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
                 self.not_understood(silence=True)
             return
         previous = c.language
-        c.language = detect_language(text, c.language, names=_english_name_words(self.d))
+        c.language = language_asked_for(text) or detect_language(text, c.language, names=_english_name_words(self.d))
         if greeted and c.language != previous:
             self.outputs.clear()
             self.greet()
@@ -176,8 +182,16 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             c.urgent, c.calm = True, False
             if intent in _NOT_IN_AN_EMERGENCY:
                 intent = None  # "仓库报警器一直在响" is not a sales call, "找值班的" not a request for a number
-        if intent == "request_operator":
+        wanted = put_through_to(text)
+        named = self.named_target(wanted) if wanted else None
+        if intent == "request_operator" or asks_for_a_human(text):
             self.to_operator("connecting_operator")
+        elif says_goodbye(text) and c.pending in _COLLECTING - {Pending.SATISFACTION}:
+            if c.pending is Pending.MESSAGE_CONFIRM and parse.yes_no(text) is True:
+                self.save_message(then_ask=False)  # "对 就这样 谢谢 再见": saved, then goodbye
+            self.goodbye()  # "不用记了 先挂了啊": leaving in a hurry, no survey
+        elif named is not None and named.id != c.target and c.pending in _COLLECTING | {Pending.OFFER_MESSAGE}:
+            self.change_of_mind(named.kind, named.id)  # "算了 你帮我转销售部刘经理吧"
         elif intent == "complain" and c.pending not in _COLLECTING and self.topic_department(text):
             self.begin_by_topic(self.topic_department(text) or "", text)
         elif intent == "complain":
@@ -185,18 +199,18 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         elif intent == "ask_phone_number" and c.pending not in _COLLECTING:
             self.say("no_disclosure")
             self.c.pending = Pending.OFFER_MESSAGE if c.target else c.pending
-        elif intent == "change_language":
-            c.language = "en" if re.search(r"english|英文|英语", text, re.I) else "zh"
-            if self.named_target(text) or self.topic_department(text):
+        elif intent == "change_language" or language_asked_for(text):
+            c.language = language_asked_for(text) or ("en" if re.search(r"english|英文|英语", text, re.I) else "zh")
+            if self.named_target(text) or self.topic_department(text) or c.pending in _COLLECTING:
                 return False  # "could you help me in English? I'm looking for Amy Zhou": both at once
             self.ask(c.pending if c.pending not in (None, Pending.ANYTHING_ELSE) else Pending.WHOM,
                      "switched_language")
         elif intent in {"ask_address", "ask_hours", "ask_directions"} and c.pending not in _COLLECTING:
             self.inquiry(intent, text)
-        elif intent == "goodbye" and c.pending not in _COLLECTING:
+        elif (intent == "goodbye" or says_goodbye(text)) and c.pending not in _COLLECTING:
             self.closing()
         elif (intent in {"leave_message", "callback_request"} or message_wish(text) == "now") \
-                and c.pending not in _COLLECTING:
+                and c.pending not in _TAKING_A_MESSAGE:
             named = self.named_target(text)
             if named:
                 c.target, c.target_kind = named.id, named.kind
@@ -221,6 +235,8 @@ _NOT_IN_AN_EMERGENCY = {"sales_pitch", "ask_phone_number", "ask_address", "ask_h
 
 _COLLECTING = {Pending.MESSAGE, Pending.MESSAGE_CONFIRM, Pending.IDENTITY, Pending.SATISFACTION}
 """While these are pending, what the caller says is an answer, not a new request."""
+_TAKING_A_MESSAGE = {Pending.MESSAGE, Pending.MESSAGE_CONFIRM, Pending.SATISFACTION}
+"""A wish to leave a message wins over any other question ("不用转了，帮我给他留个言就行")."""
 _ANSWERING = _COLLECTING | {Pending.CHOOSE, Pending.CONFIRM}
 """…and while these are, it is not a sales pitch either ("技术部那个，做硬件的")."""
 

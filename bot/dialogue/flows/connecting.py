@@ -49,6 +49,12 @@ class Connecting(TurnBase):
             self.say(_PRESENCE_PHRASE[person.presence], name=self.target_name())
         self.follow(plan.steps, plan.if_busy)
 
+    def change_of_mind(self, kind: str, ident: str) -> None:
+        """The caller now wants someone else: what was being asked or taken for the first is dropped."""
+        c = self.c
+        c.asking, c.message, c.message_field, c.steps, c.busy_steps, c.current = [], {}, None, [], [], None
+        self.begin(kind, ident)
+
     def follow(self, steps: tuple[Step, ...], busy: tuple[Step, ...] = ()) -> None:
         self.c.steps = [_stored(step) for step in steps]
         self.c.busy_steps = [_stored(step) for step in busy]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.dialogue import parse
 from bot.dialogue.flows.base import TurnBase
 from bot.dialogue.frame import harvest, matter_of
@@ -88,7 +90,7 @@ class MessageTaking(TurnBase):
         else:
             self.misunderstood(self.next_message_field)
 
-    def save_message(self) -> None:
+    def save_message(self, then_ask: bool = True) -> None:
         c = self.c
         recipient = c.message.get("recipient") or OPERATOR
         if recipient in {OPERATOR, DUTY}:
@@ -101,12 +103,15 @@ class MessageTaking(TurnBase):
         self.say("message_saved", name=self.name_for(c.message.get("recipient", "")))
         self.finish("message", recipient)
         c.message = {}
-        self.ask(Pending.ANYTHING_ELSE, "anything_else")
+        if then_ask:
+            self.ask(Pending.ANYTHING_ELSE, "anything_else")
 
     def on_offer_message(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
         answer = parse.yes_no(text, intent)
         recipient = self.c.message.get("recipient") or self.c.target or OPERATOR
-        if answer is True or intent in {"leave_message", "callback_request"}:
+        if parse.is_urgent(text) and self.c.target and self.c.target_kind == "person" and self.is_open():
+            self.to_operator("connecting_operator")  # "留什么言啊，很急": the operator can break in (强插)
+        elif answer is True or intent in {"leave_message", "callback_request"} or _LEAVE_IT.match(text):
             self.start_message(recipient)
         elif answer is False:
             self.say("call_back_later")
@@ -114,6 +119,9 @@ class MessageTaking(TurnBase):
         else:
             self.c.pending = Pending.WHOM
             self.find_target(text, intent, entities)
+
+
+_LEAVE_IT = re.compile(r"^\s*(?:那|好|行)?\s*(?:就)?留(?:吧|一个|个吧|一下)?\s*$")
 
 
 def _digits(number: str | None) -> str:
