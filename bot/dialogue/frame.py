@@ -29,7 +29,7 @@ _IDENTITY = re.compile(
 more often whom they want)."""
 
 _SET_ASIDE = re.compile(
-    r"^(?:喂+|你好|您好|hello|hi|hey|good (?:morning|afternoon|evening)|总机|行|好|好的|好吧|行吧|那好|那行|嗯+|对|对的|是的|那|那个|"
+    r"^留|^(?:喂+|你好|您好|hello|hi|hey|good (?:morning|afternoon|evening)|总机|行|好|好的|好吧|行吧|那好|那行|嗯+|对|对的|是的|那|那个|"
     r"呃+|额|um+|uh+|ok|okay|yes|yeah|please|thanks|谢谢|麻烦了?|就这样|就这些)$"
     r"|我是|我叫|我姓|免贵|姓\S|这边是|这里是|我们是|this is|my name|i'?m |i am "
     r"|找|转|接一下|接个|帮我接|给我接|拜访|来访|见一下|见见|看望|visit|(?:see|meet) (?:mr|ms|mrs|dr|him|her)|留个?言|留个?话|带个?话|转告|回个?电话|回电|回我|打给我|打我|联系我|"
@@ -51,6 +51,9 @@ _NO_APPOINTMENT = re.compile(r"没(?:有)?(?:预约|约)|没约|no appointment|n
 _ABOUT = re.compile(r"\b(?:about|regarding|concerning|re)\b:?\s+(.+?)(?:[,.;!?]|\s+(?:and )?my number|$)",
                     re.IGNORECASE)
 """English callers name the matter after "about": "call me back about the quote we discussed"."""
+
+_SPELLED = re.compile(r"(\S)\S{0,3}的\1|弓长|立早|木子|耳东|口天|文刀|双木|古月|草头|三横|言午|禾口|人可|子小|关耳|双口|"
+                     r"门口|走肖|\bspelt?\b|\bspelled\b|as in\b")
 
 MIN_MATTER_CHARS = 4
 """A shorter remainder ("那个吧") is no matter."""
@@ -115,6 +118,8 @@ def _set_aside(clause: str) -> bool:
         return True
     if not re.search(r"[\u4e00-\u9fff]", clause) and len(clause.split()) <= 3:
         return True  # "Kevin please", "Kevin Brown", "yes go ahead": a name or an answer, not a matter
+    if _SPELLED.search(clause) or (len(clause) <= 3 and parse.caller_name(clause)):
+        return True  # "双口吕", "占卜的卜", "卜凡": the name spelled out or said again
     company = parse.company(clause)
     if company and len(clause.replace(company, "").strip("的 ")) <= 1:
         return True  # "苏州银行的": where they are from

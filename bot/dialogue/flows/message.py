@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.dialogue import parse
+from bot.dialogue.corrections import correction
 from bot.dialogue.flows.base import TurnBase
 from bot.dialogue.frame import harvest, matter_of
 from bot.dialogue.phrases import say
@@ -64,7 +65,7 @@ class MessageTaking(TurnBase):
             c.message["text"] = matter_of(text) or parse.clean_matter(text) or text[:200]
             c.urgent = c.urgent or parse.is_urgent(text)
         if field != "text" and not c.message.get("text"):
-            c.message["text"] = matter_of(text) or ""  # "我姓吕 电话… 就是问下那批托盘什么时候能到"
+            c.message["text"] = matter_of(text, answering=True) or ""  # "我姓吕 电话… 就是问下那批托盘…"
         c.misunderstood = 0
         self.next_message_field()
         return None
@@ -72,23 +73,38 @@ class MessageTaking(TurnBase):
     def on_message_confirm(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
         """Any confirmation, a repetition of the number, or a correction of one field."""
         c = self.c
-        answer = parse.yes_no(text, intent)
-        facts = harvest(text, entities, c.caller_id)
-        read_back = _digits(c.message.get("number"))
-        if facts.callback and _digits(facts.callback) != read_back and not read_back.endswith(_digits(facts.callback)):
-            c.message["number"] = facts.callback  # "电话不对，是一三八…": read back again with the new one
-            self.next_message_field()
-        elif facts.name and facts.name != c.caller_name:
-            c.caller_name = facts.name
-            self.next_message_field()
-        elif answer is True or facts.callback:
-            self.save_message()
-        elif answer is False:
-            c.message.pop("number", None)
-            c.message_field = "number"
-            self.ask(Pending.MESSAGE, "readback_fix")
+        fix = correction(text, c.message.get("number") or "", c.caller_name or "", c.message.get("text") or "")
+        if fix is not None and fix.value is not None:
+            if fix.field == "number":
+                c.message["number"] = fix.value
+            elif fix.field == "name":
+                c.caller_name = fix.value
+            else:
+                c.message["text"] = fix.value
+            self.next_message_field()  # read back again, with only that field changed
+        elif fix is not None:
+            self.ask_again_for(fix.field)
+        elif parse.yes_no(text, intent) is True or harvest(text, entities, c.caller_id).callback:
+            self.save_message()  # "对", or the number said again
+        elif parse.yes_no(text, intent) is False:
+            self.ask_again_for("number")
         else:
             self.misunderstood(self.next_message_field)
+
+    def ask_again_for(self, field: str) -> None:
+        """"名字不对": ask that field again, keep the others."""
+        c = self.c
+        if field == "name":
+            c.caller_name, c.message_field = None, "name"
+            self.ask(Pending.MESSAGE, "ask_again_name")
+        elif field == "text":
+            c.message.pop("text", None)
+            c.message_field = "text"
+            self.ask(Pending.MESSAGE, "ask_message_text", name=self.name_for(c.message.get("recipient", "")))
+        else:
+            c.message.pop("number", None)
+            c.callback, c.message_field = None, "number"
+            self.ask(Pending.MESSAGE, "readback_fix")
 
     def save_message(self, then_ask: bool = True) -> None:
         c = self.c

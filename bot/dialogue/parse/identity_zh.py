@@ -155,6 +155,14 @@ def _zh_company_text(text: str) -> str:
     return text.split("的", 1)[0].strip(_PUNCT)
 
 
+def _zh_name_after_marker(text: str) -> str | None:
+    """After 我叫 / 名字是, two or three characters are a name even with a rare surname (应秀兰)."""
+    run = re.match(r"[\u4e00-\u9fff]{2,3}", text.strip(_PUNCT))
+    if not run or any(ch in _ZH_NAME_STOP_CHARS for ch in run.group(0)):
+        return None
+    return run.group(0)
+
+
 def _zh_surname_answer(rest: str) -> str | None:
     """After 姓: "王" → 王; "张，张三" / "张叫张三" → 张三; "王 王先生" → 王先生; "欧阳" → 欧阳."""
     rest = rest.strip(_PUNCT)
@@ -167,7 +175,10 @@ def _zh_surname_answer(rest: str) -> str | None:
         candidate = _zh_name_from(after[full.start():])
         if candidate and candidate.startswith(surname):
             return candidate
-    return surname if (surname in _COMPOUND_SURNAMES or surname in _SURNAMES) else None
+    if surname in _COMPOUND_SURNAMES or surname in _SURNAMES:
+        return surname
+    # after an explicit 姓 any surname counts (池, 计, 应: not every surname is in the list)
+    return surname if surname not in _ZH_NAME_STOP_CHARS and after[:1] not in ("么", "啥") else None
 
 
 def _zh_identity(text: str) -> Identity:
@@ -188,7 +199,7 @@ def _zh_clause_identity(clause: str) -> tuple[str | None, str | None]:
         return None, None
     called = _ZH_CALLED.search(clause)
     if called:
-        return _zh_name_from(called.group(1)), None
+        return _zh_name_from(called.group(1)) or _zh_name_after_marker(called.group(1)), None
     surname = _ZH_SURNAME.search(clause)
     if surname and not re.search(r"[找叫]", clause[: surname.start()]):
         return _zh_surname_answer(surname.group(1)), None
