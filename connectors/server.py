@@ -22,9 +22,11 @@ from bot.tokens import load_tokens, rasa_secrets, refuse_exposure
 
 
 def rasa_arguments(settings: Settings, model: str, api_token: str) -> list[str]:
-    """`rasa run`'s arguments (after `rasa`), the API token included: for sys.argv only."""
+    """`rasa run`'s arguments (after `rasa`), the API token included: for sys.argv only. The token is
+    joined to its option (`--auth-token=…`): a token that starts with "-" (one in 64 does) would
+    otherwise be read as an option and Rasa would not start."""
     return ["run", "--model", model, "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
-            "--enable-api", "--auth-token", api_token, "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+            "--enable-api", f"--auth-token={api_token}", "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
             "--credentials", str(PROJECT_ROOT / "credentials.yml")]
 
 

@@ -160,3 +160,15 @@ def test_the_channel_lets_a_mobile_through_to_the_phone_only(demo_db, db_url: st
         door.fallback.close()
     assert [m.get("text") for m in answer] == ["好的，请稍等。", None]
     assert answer[1]["custom"]["destination"] == reaches
+
+
+@pytest.mark.parametrize("token", ["-Xq3v9Lr2_kJ8sD0fGhT1mN4bV6cZ7aW5eR8tY2uI0oP", "--looks-like-an-option-but-is-a-secret-0123"])
+def test_an_api_token_that_starts_with_a_dash_still_reaches_rasa(token):
+    """secrets.token_urlsafe starts with "-" once in 64 tokens; Rasa then refused to start (seen on a
+    fresh clone: every test of the Rasa server errored with "--auth-token: expected one argument")."""
+    from rasa.__main__ import create_argument_parser
+
+    from connectors.server import rasa_arguments
+
+    parsed = create_argument_parser().parse_args(rasa_arguments(read_settings(), "m.tar.gz", token))
+    assert parsed.auth_token == token
