@@ -560,3 +560,19 @@ def test_a_caller_who_asks_for_english_while_giving_their_name_gets_english(call
     call.says("我找张总", "request_person")
     reply = call.says("我叫David 我中文不太好 can we speak English please", "give_name")
     assert not re.search(r"[\u4e00-\u9fff]", text_of(reply))
+
+
+def test_urgency_at_the_message_offer_is_offered_the_operators_break_in(call):
+    call.start()
+    call.says("我找冯雪", "request_person")
+    call.result("busy")
+    reply = call.says("留什么言啊 我们这边设备停着等她 很急的", "deny")
+    assert "插话" in text_of(reply) and reply.payloads == []
+    assert transfer_of(call.says("对对 你插进去跟她说一声", "affirm"))["target"] == "operator"
+
+
+def test_the_person_asked_for_wins_over_a_name_that_is_the_callers_own(call):
+    """"我是张伟 帮我找一下李娜": 张伟 is also staff, but the caller asks for 李娜."""
+    call.start()
+    reply = call.says("我是张伟 帮我找一下财务部的李娜", "request_person")
+    assert transfer_of(reply)["target"] == "li-na"

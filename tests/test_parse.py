@@ -450,3 +450,12 @@ def test_a_company_whose_name_starts_like_a_surname_is_a_company():
 ])
 def test_an_english_caller_lists_name_and_company(text, name, company):
     assert caller_identity(text) == Identity(name=name, company=company)
+
+
+@pytest.mark.parametrize(("text", "name", "company"), [
+    ("我是中信银行的客户经理 姓尚", "尚", "中信银行"),
+    ("我是江苏联华的副总 姓霍", "霍", "江苏联华"),
+    ("你好 我是江南设计院的 叫曹敬", "曹敬", "江南设计院"),
+])
+def test_a_job_title_after_the_company_leaves_the_company_and_the_name(text, name, company):
+    assert caller_identity(text) == Identity(name=name, company=company)

@@ -48,7 +48,7 @@ _HUMAN = re.compile(
     r"(?:转|接|找|叫|要|给我)(?:个|一下|一个)?(?:人工|真人|工作人员|接线员|总机)|人工服务|转人工|"
     r"\b(?:real person|human being|a human|an operator|the operator|a member of staff|someone real|live person)\b",
     re.IGNORECASE)
-_REDIRECT = re.compile(r"转|接|找|换|put me through|transfer me|connect me|speak to|talk to|instead|"
+_REDIRECT = re.compile(r"转|接|找|换|put me through|transfer me|connect me|speak to|talk to|instead|get me|"
                        r"\b(?:i'?ll|let me) (?:try|have)\b", re.IGNORECASE)
 _ENGLISH = re.compile(r"speak english|in english|english please|说英文|讲英文|说英语|讲英语|用英文|用英语", re.IGNORECASE)
 _CHINESE = re.compile(r"说中文|讲中文|说普通话|讲普通话|用中文|speak chinese|in chinese|mandarin", re.IGNORECASE)

@@ -156,6 +156,18 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         }.get(c.pending, self.find_target)
         handler(text, intent, entities)
 
+    def leave_a_message(self, text: str) -> None:
+        """The caller asks to leave a message: for whom they name, else for whom they wanted."""
+        c = self.c
+        named = self.named_target(text)
+        if named:
+            c.target, c.target_kind = named.id, named.kind
+        if c.target:
+            self.start_message(c.target)
+        else:
+            c.message = {"wanted": True}
+            self.ask(Pending.WHOM, "ask_whom")
+
     def listen(self, text: str, entities: dict[str, str]) -> None:
         """Keep everything this utterance says that the conversation needs (bot.dialogue.frame),
         whatever was asked: the receptionist then asks only for what is still missing."""
@@ -201,24 +213,20 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             self.c.pending = Pending.OFFER_MESSAGE if c.target else c.pending
         elif intent == "change_language" or language_asked_for(text):
             c.language = language_asked_for(text) or ("en" if re.search(r"english|英文|英语", text, re.I) else "zh")
-            if self.named_target(text) or self.topic_department(text) or c.pending in _COLLECTING:
+            if message_wish(text) == "now" and c.pending not in _TAKING_A_MESSAGE:
+                self.leave_a_message(text)  # "我还是说中文吧 帮我留个言"
+            elif self.named_target(text) or self.topic_department(text) or c.pending in _COLLECTING:
                 return False  # "could you help me in English? I'm looking for Amy Zhou": both at once
-            self.ask(c.pending if c.pending not in (None, Pending.ANYTHING_ELSE) else Pending.WHOM,
-                     "switched_language")
+            else:
+                self.ask(c.pending if c.pending not in (None, Pending.ANYTHING_ELSE) else Pending.WHOM,
+                         "switched_language")
         elif intent in {"ask_address", "ask_hours", "ask_directions"} and c.pending not in _COLLECTING:
             self.inquiry(intent, text)
         elif (intent == "goodbye" or says_goodbye(text)) and c.pending not in _COLLECTING:
             self.closing()
         elif (intent in {"leave_message", "callback_request"} or message_wish(text) == "now") \
                 and c.pending not in _TAKING_A_MESSAGE:
-            named = self.named_target(text)
-            if named:
-                c.target, c.target_kind = named.id, named.kind
-            if c.target:
-                self.start_message(c.target)
-            else:
-                c.message = {"wanted": True}
-                self.ask(Pending.WHOM, "ask_whom")
+            self.leave_a_message(text)
         elif intent == "sales_pitch" and c.pending not in _ANSWERING:
             c.sales = True
             self.sales(text)

@@ -42,7 +42,7 @@ _ONLY_DIGITS = re.compile(r"^[\d零〇一幺二两三四五六七八九十+\-\s]
                           r"nine|double|triple|plus)\s*)+$", re.IGNORECASE)
 
 _APPOINTMENT = re.compile(
-    r"约了|约好|预约|有约|约的|约在|约定|appointment|have an? (?:\w+ )?(?:meeting|o'?clock)|meeting with|"
+    r"约了|约好|约过|预约|有约|约的|约在|约定|appointment|have an? (?:\w+ )?(?:meeting|o'?clock)|meeting with|"
     r"(?:i'?m|we'?re) expected|scheduled|booked|"
     r"have an? (?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})\b", re.IGNORECASE)
 _NO_APPOINTMENT = re.compile(r"没(?:有)?(?:预约|约)|没约|no appointment|not (?:booked|expected)|without an appointment",
@@ -104,6 +104,7 @@ def matter_of(text: str, answering: bool = False) -> str | None:
     question about something else (the name, the company), so its first clause is that answer."""
     han = bool(re.search(r"[\u4e00-\u9fff]", text or ""))
     clauses = [c.strip() for c in (_CLAUSE if han else _EN_CLAUSE).split(text or "") if c and c.strip()]
+    clauses = [_after_request(c) for c in clauses]
     kept = [c for c in clauses[1 if answering else 0:] if not _set_aside(c)]
     about = _ABOUT.search(text or "")
     if about and not han:
@@ -111,6 +112,17 @@ def matter_of(text: str, answering: bool = False) -> str | None:
     matter = parse.clean_matter((" " if han else ", ").join(kept))
     size = len(matter) if han else len(matter.split()) * 2
     return matter if size >= MIN_MATTER_CHARS else None
+
+
+_REQUEST_THEN_MATTER = re.compile(
+    r"^.{0,6}?(?:找|转|接|跟)\S{1,8}?(?:聊一?下|谈一?下|谈谈|聊聊|说一?下|问一?下|商量一?下|沟通一?下|确认一?下|了解一?下|"
+    r"反映一?下|汇报一?下)(?P<matter>\S{3,})")
+
+
+def _after_request(clause: str) -> str:
+    """"找林总聊一下今年的授信" → "今年的授信": the matter said in the same breath as the request."""
+    found = _REQUEST_THEN_MATTER.match(clause)
+    return found.group("matter") if found else clause
 
 
 def _set_aside(clause: str) -> bool:

@@ -167,6 +167,17 @@ class Connecting(TurnBase):
             self.c.current = None
             self.next_step()
 
+    def offer_break_in(self) -> None:
+        """Urgent on a line that was busy: offer the operator's break-in, then a message."""
+        c = self.c
+        operator = next((s for s in plan_call(self.d, OPERATOR, self.caller(), self.now).steps if s.is_transfer), None)
+        if operator is None:
+            self.start_message(c.target or OPERATOR)
+            return
+        message = Step(StepKind.TAKE_MESSAGE, c.target or OPERATOR, self.target_name())
+        c.steps, c.busy_steps, c.current = [_stored(operator), _stored(message)], [], None
+        self.ask(Pending.OFFER_BREAK_IN, "busy_urgent", name=self.target_name())
+
     def on_offer_break_in(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
         answer = parse.yes_no(text, intent)
         if answer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.dialogue import parse
+from bot.dialogue.cues import put_through_to
 from bot.dialogue.flows.base import TurnBase, _count_word
 from bot.dialogue.phrases import say
 from bot.dialogue.state import Pending
@@ -37,9 +38,13 @@ class Finding(TurnBase):
         if intent == "dont_know_name" and not topics.matches:
             self.ask(Pending.MATTER, "ask_matter")
             return
+        wanted = put_through_to(text) if resolution.ambiguous else None
+        asked_for = self.named_target(wanted) if wanted else None
         by_role = self._pick_by_role([(c_.kind, c_.id) for c_ in resolution.candidates], text) \
-            if resolution.ambiguous else []
-        if resolution.ambiguous and len(by_role) == 1:  # "Yang Liu, the hardware engineer"
+            if resolution.ambiguous and asked_for is None else []
+        if asked_for is not None:  # "我是车间于海 帮我找一下信息部蒋浩": whom they ask for, not who they are
+            self.begin(asked_for.kind, asked_for.id)
+        elif resolution.ambiguous and len(by_role) == 1:  # "Yang Liu, the hardware engineer"
             self.begin(resolution.candidates[by_role[0]].kind, resolution.candidates[by_role[0]].id)
         elif resolution.ambiguous and seeking:
             self.ask_which(resolution)

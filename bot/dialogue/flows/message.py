@@ -126,7 +126,7 @@ class MessageTaking(TurnBase):
         answer = parse.yes_no(text, intent)
         recipient = self.c.message.get("recipient") or self.c.target or OPERATOR
         if parse.is_urgent(text) and self.c.target and self.c.target_kind == "person" and self.is_open():
-            self.to_operator("connecting_operator")  # "留什么言啊，很急": the operator can break in (强插)
+            self.offer_break_in()  # "留什么言啊，很急": the operator can break in (强插)
         elif answer is True or intent in {"leave_message", "callback_request"} or _LEAVE_IT.match(text):
             self.start_message(recipient)
         elif answer is False:

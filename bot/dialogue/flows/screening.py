@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.dialogue import parse
 from bot.dialogue.flows.base import TurnBase
+from bot.dialogue.frame import appointment_of
 from bot.dialogue.state import Pending
 from bot.rules.routing import OPERATOR
 
@@ -37,7 +38,8 @@ class Screening(TurnBase):
             c.purpose = parse.clean_matter(text) or None
             c.urgent = c.urgent or parse.is_urgent(text)
         elif field == "appointment":
-            c.appointment = parse.yes_no(text, intent)
+            said = appointment_of(text)  # "约了的 他让我三点前到", "电话里约过了"
+            c.appointment = said if said is not None else parse.yes_no(text, intent)
         if field and not self.caller().knows(field):
             self.misunderstood(lambda: self.ask(Pending.IDENTITY, "ask_again_name" if field == "name"
                                                 else f"ask_{field}", name=self.target_name()))

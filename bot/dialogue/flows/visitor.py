@@ -18,6 +18,8 @@ class Visitor(TurnBase):
             self.sales()
             return
         needed = (*self.d.policy.first_visit_must_give, "appointment")
+        if c.appointment:  # expected by the host, who knows what it is about
+            needed = tuple(need for need in needed if need != "purpose")
         c.asking = [need for need in dict.fromkeys(needed) if not self.caller().knows(need)]
         self.ask_identity()
 

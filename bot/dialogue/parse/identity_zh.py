@@ -61,7 +61,10 @@ _ZH_BRANDS = (
 _ZH_NOT_COMPANY_START = frozenset("来找给送帮去要想在是到过拿取办问说做我你他她这那")
 _ZH_PRONOUNS = frozenset({"你们", "您们", "我们", "他们", "她们", "你", "您", "他", "她", "我", "贵公司", "这边", "那边"})
 
-_ZH_CALLED = re.compile(r"(?:我的名字叫|我名字叫|我的名字是|我名字是|我的姓名是|姓名是|名字叫|名字是|本人叫|我叫|叫我|我是叫)(.+)")
+_ZH_JOB_TITLE = re.compile(r"^(?:[\u4e00-\u9fff]{0,4})(?:经理|副总|总经理|老总|总监|主管|主任|记者|律师|会计|工程师|专员|助理|"
+                           r"秘书|老板|业务员|销售|采购|司机|师傅|负责人|董事长|部长|科长|处长|代表)$")
+"""What the caller is at their company ("客户经理", "副总", "记者"): not a name, so what precedes 的 is."""
+_ZH_CALLED = re.compile(r"(?:^叫(?=[\u4e00-\u9fff]{2,3}$)|我的名字叫|我名字叫|我的名字是|我名字是|我的姓名是|姓名是|名字叫|名字是|本人叫|我叫|叫我|我是叫)(.+)")
 _ZH_SURNAME = re.compile(r"(?:免贵姓|我姓|本人姓|姓)(.+)")
 _ZH_I_AM = re.compile(r"(?:我这边是|我这里是|我就是|这边是|这里是|我是|我们是|本人是)(.+)")
 _ZH_COMPANY_IS = re.compile(r"(?:我们公司是|我们公司叫|我们单位是|公司名字叫|公司名称是|公司名字是|公司名是|公司叫|公司是|单位是)(.+)")
@@ -229,7 +232,8 @@ def _zh_whole_identity(text: str, bare: bool) -> tuple[str | None, str | None]:
         before, after = text.split("的", 1)
         before = re.sub(r"^(?:来自|从)", "", before)
         person = _zh_name_from(after) if after else None
-        is_company = _zh_looks_like_company(before, named_person_follows=person is not None or not after)
+        follows = person is not None or not after or bool(_ZH_JOB_TITLE.match(after))  # 江苏联华的副总
+        is_company = _zh_looks_like_company(before, named_person_follows=follows)
         if is_company and not _zh_is_name(before):
             return person, before
         if person and before in _ZH_PRONOUNS:
