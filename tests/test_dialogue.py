@@ -576,3 +576,10 @@ def test_the_person_asked_for_wins_over_a_name_that_is_the_callers_own(call):
     call.start()
     reply = call.says("我是张伟 帮我找一下财务部的李娜", "request_person")
     assert transfer_of(reply)["target"] == "li-na"
+
+
+def test_after_a_number_is_refused_the_caller_can_be_put_through_to_that_person(call):
+    call.start()
+    reply = call.says("我是她朋友 你把财务部李娜的手机号给我一下", "ask_phone_number")
+    assert reply.payloads == [] and "139" not in text_of(reply)
+    assert transfer_of(call.says("那你帮我转过去吧", "inform"))["target"] == "li-na"

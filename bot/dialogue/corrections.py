@@ -58,21 +58,23 @@ def _number(said: str, number: str) -> Correction | None:
     if not digits or not number:
         return None
     plain = digits.lstrip("+")
+    if len(plain) > 11 and re.fullmatch(r"1[3-9]\d{9}", plain[-11:]) and not digits.startswith("+"):
+        plain = digits = plain[-11:]  # "是一三八 不是一三九 一三八 二二七六 零零四五": the mobile said last
     for pattern, at_end in ((_TAIL, True), (_HEAD, False)):
         part = pattern.search(said)
         count = _count(part.group(1)) if part else None
         if count and len(plain) == count and count < len(number):
             return Correction("number", number[:-count] + plain if at_end else plain + number[count:])
     own = "".join(ch for ch in number if ch.isdigit())
-    if own.endswith(plain) or plain.endswith(own[-8:]):
-        return None  # the number said again: a confirmation, not a correction
+    if plain == own or own.endswith(plain) or plain.endswith(own):
+        return None  # the number said again (with or without the country code): a confirmation
     return Correction("number", digits) if len(plain) >= 7 else None
 
 
 def _name(said: str, name: str) -> Correction | None:
     for spelled, surname in _SPELLED_SURNAME.items():
-        if spelled in said and not re.search("不是" + spelled, said) and name and not name.startswith(surname):
-            return Correction("name", surname + name[1:])
+        if spelled in said and not re.search("不是" + spelled, said):
+            return Correction("name", surname + name[1:] if name else surname)  # read back again, spelled
     return None
 
 

@@ -156,6 +156,19 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         }.get(c.pending, self.find_target)
         handler(text, intent, entities)
 
+    def refuse_a_number(self, text: str) -> None:
+        """A staff number asked for: never given; putting through or a message is offered, for the
+        person named ("把吴晓军的手机号给我" → "那你帮我转过去吧" reaches 吴晓军)."""
+        c = self.c
+        named = self.named_target(text)
+        if named is not None:
+            c.target, c.target_kind, c.candidates = named.id, named.kind, [f"{named.kind}:{named.id}"]
+        self.say("no_disclosure")
+        if named is not None:
+            c.pending = Pending.CONFIRM
+        elif c.target:
+            c.pending = Pending.OFFER_MESSAGE
+
     def leave_a_message(self, text: str) -> None:
         """The caller asks to leave a message: for whom they name, else for whom they wanted."""
         c = self.c
@@ -208,9 +221,8 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             self.begin_by_topic(self.topic_department(text) or "", text)
         elif intent == "complain":
             self.to_operator("complaint")
-        elif intent == "ask_phone_number" and c.pending not in _COLLECTING:
-            self.say("no_disclosure")
-            self.c.pending = Pending.OFFER_MESSAGE if c.target else c.pending
+        elif intent == "ask_phone_number" and c.pending not in _COLLECTING | {Pending.OFFER_MOBILE}:
+            self.refuse_a_number(text)
         elif intent == "change_language" or language_asked_for(text):
             c.language = language_asked_for(text) or ("en" if re.search(r"english|英文|英语", text, re.I) else "zh")
             if message_wish(text) == "now" and c.pending not in _TAKING_A_MESSAGE:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, fields, replace
 from typing import Any
 
@@ -22,6 +23,8 @@ _TRANSFER_PHRASE = {
 _PRESENCE_PHRASE = {Presence.ON_LEAVE: "on_leave", Presence.IN_MEETING: "in_meeting", Presence.AWAY: "away"}
 
 
+_TRY_THE_MOBILE = re.compile(r"^\s*(?:打|拨)(?:吧|过去|一下)?(?:\s|$)|打他手机|打她手机|打手机|转手机|赶紧打|"
+                             r"call (?:his|her|the) mobile|try (?:his|her|the) mobile|try it", re.IGNORECASE)
 _SHORT_ANSWER = 6
 """An answer this long or shorter ("是的，很急") says nothing about the matter."""
 
@@ -158,7 +161,7 @@ class Connecting(TurnBase):
 
     def on_offer_mobile(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
         step = _restored(self.c.current) if self.c.current else None
-        answer = parse.yes_no(text, intent)
+        answer = True if _TRY_THE_MOBILE.search(text) else parse.yes_no(text, intent)
         if answer is None or step is None:
             self.misunderstood(lambda: self.ask(Pending.OFFER_MOBILE, "offer_mobile", name=self.target_name()))
         elif answer:

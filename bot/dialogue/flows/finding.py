@@ -173,7 +173,8 @@ class Finding(TurnBase):
 
     def on_confirm(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
         answer = parse.yes_no(text, intent)
-        if answer is True:
+        wanted = put_through_to(text)
+        if answer is True or (wanted is not None and not self.named_target(wanted)):  # "那你帮我转过去吧"
             kind, ident = self.c.candidates[0].split(":", 1)
             self.begin(kind, ident)
         elif answer is False and len(text) <= 6:
