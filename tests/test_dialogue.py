@@ -583,3 +583,14 @@ def test_after_a_number_is_refused_the_caller_can_be_put_through_to_that_person(
     reply = call.says("我是她朋友 你把财务部李娜的手机号给我一下", "ask_phone_number")
     assert reply.payloads == [] and "139" not in text_of(reply)
     assert transfer_of(call.says("那你帮我转过去吧", "inform"))["target"] == "li-na"
+
+
+def test_an_english_caller_leaves_a_whole_message_in_one_answer(call):
+    call.start()
+    call.says("I'd like to speak to Nina Li please", "request_person")
+    call.result("no_answer")
+    reply = call.says("sure. Tom Walsh from Domino, number one three nine zero zero one one two two five nine, "
+                      "tell her the revised price list is in her inbox", "affirm")
+    text = text_of(reply)
+    assert "Let me read that back" in text and "Tom Walsh" in text and "revised price list" in text
+    assert "from Domino" not in text.split(":")[-1]

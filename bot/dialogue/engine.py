@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from bot.db.engine import Database
@@ -169,6 +170,15 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         elif c.target:
             c.pending = Pending.OFFER_MESSAGE
 
+    def introduced_in_passing(self, text: str) -> dict[str, str]:
+        """"sure. Tom Walsh from Domino, number …": leaving a message, a name said on its own is the
+        caller's (unless it is someone in the directory)."""
+        for clause in re.split(r"[.,;!?。，；！？]+", text):
+            identity = parse.caller_identity(clause)
+            if identity.name and not self.named_target(identity.name):
+                return {"name": identity.name, **({"company": identity.company} if identity.company else {})}
+        return {}
+
     def leave_a_message(self, text: str) -> None:
         """The caller asks to leave a message: for whom they name, else for whom they wanted."""
         c = self.c
@@ -186,6 +196,8 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         whatever was asked: the receptionist then asks only for what is still missing."""
         c = self.c
         facts = harvest(text, entities, c.caller_id)
+        if not facts.name and (c.pending is Pending.OFFER_MESSAGE or message_wish(text)):
+            facts = replace(facts, **self.introduced_in_passing(text))
         c.caller_name = c.caller_name or facts.name
         c.caller_company = c.caller_company or facts.company
         c.callback = facts.callback or c.callback

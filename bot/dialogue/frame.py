@@ -52,11 +52,17 @@ _ABOUT = re.compile(r"\b(?:about|regarding|concerning|re)\b:?\s+(.+?)(?:[,.;!?]|
                     re.IGNORECASE)
 """English callers name the matter after "about": "call me back about the quote we discussed"."""
 
+_DOING = frozenset("来找给送帮去要想在是到过拿取办问说做交谈修看")
+"""First characters of "来送发票的", "办执照的": what they come to do, not where they are from."""
+_LANGUAGE_TALK = re.compile(r"中文不太好|中文不好|不会说中文|英文不好|说英文|讲英文|说中文|讲中文|speak (?:english|chinese)|"
+                            r"in english|in chinese|my chinese|my english|don'?t speak", re.IGNORECASE)
 _SPELLED = re.compile(r"(\S)\S{0,3}的\1|弓长|立早|木子|耳东|口天|文刀|双木|古月|草头|三横|言午|禾口|人可|子小|关耳|双口|"
                      r"门口|走肖|\bspelt?\b|\bspelled\b|as in\b")
 
 MIN_MATTER_CHARS = 4
 """A shorter remainder ("那个吧") is no matter."""
+MIN_ANSWER_MATTER_CHARS = 6
+"""…and after an answer to another question, a short remainder is more of that answer."""
 
 
 _MESSAGE_WISH = re.compile(r"留个?言|留个?话|带个?话|转告|leave (?:a|him a|her a) message|take a message", re.IGNORECASE)
@@ -111,7 +117,7 @@ def matter_of(text: str, answering: bool = False) -> str | None:
         kept = [about.group(1)]
     matter = parse.clean_matter((" " if han else ", ").join(kept))
     size = len(matter) if han else len(matter.split()) * 2
-    return matter if size >= MIN_MATTER_CHARS else None
+    return matter if size >= (MIN_ANSWER_MATTER_CHARS if answering else MIN_MATTER_CHARS) else None
 
 
 _REQUEST_THEN_MATTER = re.compile(
@@ -120,14 +126,24 @@ _REQUEST_THEN_MATTER = re.compile(
 
 
 def _after_request(clause: str) -> str:
-    """"找林总聊一下今年的授信" → "今年的授信": the matter said in the same breath as the request."""
+    """"找林总聊一下今年的授信" → "今年的授信", "tell her the price list is in her inbox" → "the price
+    list is in her inbox": the matter said in the same breath as the request."""
     found = _REQUEST_THEN_MATTER.match(clause)
-    return found.group("matter") if found else clause
+    if found:
+        return found.group("matter")
+    told = _TELL_THEM.match(clause)
+    return (told.group("matter") or told.group("zh")) if told else clause
+
+
+_TELL_THEM = re.compile(r"^(?:(?:ok|okay|so|and|then|just|please)\s+)*(?:tell|let) (?:him|her|them)(?: know)?(?: that)?\s+"
+                        r"(?P<matter>.{8,})$|^(?:你)?(?:跟|告诉|和)(?:他|她)说(?:一下|一声)?(?P<zh>\S{3,})$", re.IGNORECASE)
 
 
 def _set_aside(clause: str) -> bool:
     if _ONLY_DIGITS.match(clause) or parse.phone_number(clause):
         return True
+    if not re.search(r"[\u4e00-\u9fff]", clause) and len(clause.split()) <= 5 and parse.caller_identity(clause).name:
+        return True  # "Tom Walsh from Domino": who is calling
     if not re.search(r"[\u4e00-\u9fff]", clause) and len(clause.split()) <= 3:
         return True  # "Kevin please", "Kevin Brown", "yes go ahead": a name or an answer, not a matter
     if _SPELLED.search(clause) or (len(clause) <= 3 and parse.caller_name(clause)):
@@ -135,6 +151,11 @@ def _set_aside(clause: str) -> bool:
     company = parse.company(clause)
     if company and len(clause.replace(company, "").strip("的 ")) <= 1:
         return True  # "苏州银行的": where they are from
+    if (re.fullmatch(r"[\u4e00-\u9fff]{2,8}的", clause) and clause[0] not in _DOING) \
+            or re.match(r"(?i)from\s+\S+(?:\s+\S+){0,3}$", clause):
+        return True  # "锦华模具的", "from Barilla": the company, in a word
+    if _LANGUAGE_TALK.search(clause):
+        return True
     if _APPOINTMENT.search(clause) and (len(re.sub(r"约了|约好了?|的|跟|和|\S{0,6}(?:点|半)", "", clause)) <= 10
                                         if re.search(r"[\u4e00-\u9fff]", clause) else not _ABOUT.search(clause)):
         return True  # "跟孙主管约好了的", "约了十点", "I have a two o'clock with…": the appointment, not the matter
