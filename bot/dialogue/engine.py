@@ -203,6 +203,8 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         c.callback = facts.callback or c.callback
         if c.appointment is None and facts.appointment is not None:
             c.appointment = facts.appointment
+        if facts.matter and self.named_target(facts.matter):
+            facts = replace(facts, matter=None)  # "周敏在不在": whom they want, not what about
         if not c.purpose and c.pending in _OPEN_TO_A_MATTER:
             c.purpose = facts.matter
         elif not c.purpose and c.pending is Pending.IDENTITY and c.asking[:1] != ["purpose"]:

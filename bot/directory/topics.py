@@ -22,9 +22,13 @@ from dataclasses import dataclass
 from bot.org.model import Department, Directory
 
 CLEAR_RATIO = 1.6
-"""The best department is a clear answer when it scores this many times the second."""
+"""With a word that settles it, the best department is clear at this many times the second."""
+FAR_AHEAD = 3.0
+"""Without one, it must be more than this many times the second."""
 MIN_SCORE = 1.0
-"""Less than one full word of evidence is no evidence."""
+"""Less than one full word of evidence is no evidence for the best department."""
+MIN_SECOND = 0.5
+"""…but a second department with a single character ("税那边") is still worth offering."""
 OWN_TOPIC_WEIGHT = 1.5
 STRONG_WEIGHT = 1.8
 """A department's own `topics:` say more than the general lexicon."""
@@ -49,7 +53,7 @@ DOMAINS: tuple[Domain, ...] = (
         "intellectual property", "lawsuit", "sue ", "suing", "litigation", "court", "subpoena", "arbitration",
         "legal", "breach", "clause", "lawyer", "attorney", "cease and desist", "compliance", "claim for damages"),
         strong=("专利", "侵权", "律师函", "诉讼", "起诉", "patent", "infring", "lawsuit", "litigation", "cease and desist")),
-    Domain("contracts", ("法务", "legal", "销售", "sales", "采购", "procurement", "purchasing"), (
+    Domain("contracts", ("法务", "legal", "销售", "sales"), (
         "合同", "协议", "contract", "agreement")),
     Domain("finance", ("财务", "会计", "出纳", "结算", "finance", "financial", "accounting", "accounts"), (
         "发票", "开票", "付款", "货款", "打款", "欠款", "回款", "对账", "账单", "报销", "收款", "转账", "汇款", "结算", "账期",
@@ -66,7 +70,7 @@ DOMAINS: tuple[Domain, ...] = (
         "tender", "bid", "purchase order", "whoever places your orders", "sourcing"),
         strong=("供应商", "supplier", "vendor", "purchase order")),
     Domain("sales", ("销售", "营销", "业务部", "市场部", "sales", "marketing", "business development"), (
-        "买", "购买", "价格", "多少钱", "什么价", "报价", "订购", "订货", "下单", "代理", "经销", "样品", "样机", "产品介绍",
+        "买", "购买", "价格", "多少钱", "什么价", "报价", "订购", "订货", "订单", "订的", "下单", "order ", "our order", "代理", "经销", "样品", "样机", "产品介绍",
         "优惠", "buy", "purchas", "price", "quote", "quotation", "pricing", "how much", "distributor", "dealer",
         "brochure", "demo", "place an order", "order some", "discount"),
         strong=("报价", "询价", "quote", "quotation", "a price", "price for", "how much")),
@@ -125,7 +129,8 @@ DOMAINS: tuple[Domain, ...] = (
         "subsistence allowance", "marriage", "divorce", "funeral", "disability allowance", "elderly care")),
     Domain("hotline", ("热线", "12345", "信访", "投诉", "hotline", "complaints", "public feedback"), (
         "投诉", "反映", "举报", "扰民", "噪音", "油烟", "烧烤", "邻居", "物业", "半夜", "受不了", "report", "complain",
-        "noise", "neighbour", "neighbor", "barking", "nuisance", "all night")),
+        "noise", "neighbour", "neighbor", "barking", "nuisance", "all night"),
+        strong=("投诉", "举报", "扰民", "噪音", "complain", "noise", "nuisance")),
     Domain("construction", ("建设", "规划", "城建", "建筑", "construction", "planning", "building control"), (
         "加建", "加盖", "扩建", "施工", "规划许可", "违章建筑", "违建", "建房", "盖房", "add a floor", "second floor",
         "extension to", "build", "building permit", "planning permission", "construction", "renovat")),
@@ -139,6 +144,8 @@ class TopicMatch:
     score: float
     words: tuple[str, ...]
     """What the caller said that points there (for the transcript)."""
+    strong: bool = False
+    """A word that settles it on its own was said ("invoice", "专利")."""
 
 
 @dataclass(frozen=True)
@@ -148,16 +155,20 @@ class Routing:
 
     @property
     def clear(self) -> TopicMatch | None:
-        """The best department when it is clearly ahead of the second."""
-        if not self.matches:
+        """The best department when it is clearly ahead: alone, or with a word that settles it and
+        well ahead, or far ahead. Otherwise the caller is offered the two best."""
+        if not self.matches or self.matches[0].score < MIN_SCORE:
             return None
         best = self.matches[0]
         second = self.matches[1].score if len(self.matches) > 1 else 0.0
-        return best if best.score >= CLEAR_RATIO * second else None
+        if second == 0.0 or (best.strong and best.score >= CLEAR_RATIO * second):
+            return best
+        return best if best.score > FAR_AHEAD * second else None
 
     @property
     def two_best(self) -> tuple[TopicMatch, ...]:
-        return self.matches[:2]
+        """The two departments to offer, when the best has enough evidence."""
+        return self.matches[:2] if self.matches and self.matches[0].score >= MIN_SCORE else ()
 
 
 class TopicRouter:
@@ -189,14 +200,21 @@ class TopicRouter:
         heard = _normal(text if isinstance(text, str) else "")[:1000]
         scores: dict[str, float] = {}
         words: dict[str, list[str]] = {}
-        for word, pattern, targets in self._patterns:
-            if pattern.search(heard):
-                strength = _strength(word)
-                for department, weight in dict(targets).items():
-                    scores[department] = scores.get(department, 0.0) + strength * weight
-                    words.setdefault(department, []).append(word.strip())
+        strong: set[str] = set()
+        taken: list[tuple[int, int]] = []
+        for word, pattern, targets in sorted(self._patterns, key=lambda p: -len(p[0])):
+            found = pattern.search(heard)
+            if not found or any(s <= found.start() and found.end() <= e for s, e in taken):
+                continue  # "发出" inside "发出来" counts once
+            taken.append(found.span())
+            strength = _strength(word)
+            for department, weight in dict(targets).items():
+                scores[department] = scores.get(department, 0.0) + strength * weight
+                words.setdefault(department, []).append(word.strip())
+                if weight >= STRONG_WEIGHT:
+                    strong.add(department)
         matches = sorted(
-            (TopicMatch(d, round(s, 3), tuple(words[d])) for d, s in scores.items() if s >= MIN_SCORE),
+            (TopicMatch(d, round(s, 3), tuple(words[d]), d in strong) for d, s in scores.items() if s >= MIN_SECOND),
             key=lambda m: (-m.score, m.department))
         return Routing(tuple(matches))
 

@@ -115,7 +115,7 @@ def wants_same_number(text: str) -> bool:
         return False
     if re.search(r"\bnot (?:this|the same|the one)\b|\bdifferent number\b|\banother number\b|\bdon'?t use\b", clean):
         return False
-    if re.search(r"本机|来电号码|来电显示|这个号|这个电话|现在这个|打过来的|现在打的|原号码|这部手机|这个手机|能看到|这个就行|就打这个",
+    if re.search(r"本机|来电号码|来电显示|这个号|这个电话|现在这个|现在用的|正在用的|我用的这个|打过来的|现在打的|原号码|这部手机|这个手机|能看到|这个就行|就打这个",
                  compact):
         return True
     return bool(re.search(
