@@ -25,3 +25,8 @@ def test_one_field_is_corrected_and_only_that_one(said, expected):
 @pytest.mark.parametrize("said", ["对的", "一三八 一二三四 五六七八", "yes that's right", "没问题 就这样"])
 def test_a_confirmation_or_the_number_said_again_corrects_nothing(said):
     assert correction(said, NUMBER, NAME, TEXT) is None
+
+
+def test_an_english_name_corrected_by_its_first_name():
+    fixed = correction("you've got my name slightly wrong, it's Claire, not Clara", "13900112259", "Clara O'Brien", TEXT)
+    assert fixed == Correction("name", "Claire O'Brien")

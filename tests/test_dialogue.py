@@ -594,3 +594,11 @@ def test_an_english_caller_leaves_a_whole_message_in_one_answer(call):
     text = text_of(reply)
     assert "Let me read that back" in text and "Tom Walsh" in text and "revised price list" in text
     assert "from Domino" not in text.split(":")[-1]
+
+
+def test_a_message_offered_with_the_callers_own_number_is_not_a_request_for_a_staff_number(call):
+    call.start()
+    call.says("我找李娜", "request_person")
+    call.result("no_answer")
+    reply = call.says("行吧 我是包装厂的老鲁 电话一三三 五五七七 九九一一 你跟她说纸箱下周一送到", "ask_phone_number")
+    assert "我复述一下" in text_of(reply) and "纸箱下周一送到" in text_of(reply)

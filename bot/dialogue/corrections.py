@@ -27,6 +27,7 @@ _ZH_SWAP = re.compile(r"不是(?P<old>[^\s,，。是]{1,12})[\s,，。]*(?:是|�
 _ZH_SWAP_BACK = re.compile(r"是(?P<new>[^\s,，。]{1,30}?)[\s,，。]*不是(?P<old>[^\s,，。]{1,12})")
 _EN_SWAP = re.compile(r"\bnot (?:the )?(?P<old>[\w' ]{2,30}?),? (?:it'?s|but|rather) (?:the )?(?P<new>[\w' ]{2,40}?)"
                       r"(?:[,.;]|$)", re.IGNORECASE)
+_EN_NAME_SWAP = re.compile(r"\bit'?s (?P<new>[A-Z][\w'-]+),? not (?P<old>[A-Z][\w'-]+)")
 _SPELLED_SURNAME = {spelled: spelled[-1] for spelled in (
     "弓长张", "立早章", "木子李", "耳东陈", "口天吴", "文刀刘", "双木林", "古月胡", "草头黄", "三横王", "言午许", "禾口程",
     "人可何", "子小孙", "关耳郑", "双口吕", "门口闫", "走肖赵")}
@@ -72,6 +73,10 @@ def _number(said: str, number: str) -> Correction | None:
 
 
 def _name(said: str, name: str) -> Correction | None:
+    swap = _EN_NAME_SWAP.search(said)
+    if swap and name and swap.group("old").lower() in name.lower():
+        start = name.lower().index(swap.group("old").lower())
+        return Correction("name", name[:start] + swap.group("new") + name[start + len(swap.group("old")):])
     for spelled, surname in _SPELLED_SURNAME.items():
         if spelled in said and not re.search("不是" + spelled, said):
             return Correction("name", surname + name[1:] if name else surname)  # read back again, spelled

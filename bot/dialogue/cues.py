@@ -68,8 +68,14 @@ def put_through_to(text: str) -> str | None:
     """What follows the last words asking for a transfer ("算了张总也忙 你帮我转财务部李娜吧" →
     "财务部李娜吧"), to tell a new request from an answer that happens to contain a name; None
     when nothing asks for one."""
-    matches = list(_REDIRECT.finditer(text or ""))
-    return text[matches[-1].end():] if matches else None
+    tails = request_tails(text)
+    return tails[0] if tails else None
+
+
+def request_tails(text: str) -> list[str]:
+    """What follows each word asking for a transfer, the last first ("其实你帮我转谢经理吧 找他也一样"
+    → "他也一样", "谢经理吧 找他也一样")."""
+    return [text[m.end():] for m in reversed(list(_REDIRECT.finditer(text or "")))]
 
 
 def language_asked_for(text: str) -> str | None:

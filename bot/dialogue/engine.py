@@ -30,7 +30,7 @@ from bot.dialogue.cues import (
     asks_for_a_human,
     language_asked_for,
     plausible_intent,
-    put_through_to,
+    request_tails,
     says_goodbye,
 )
 from bot.dialogue.faq import Faq, weekly_hours
@@ -185,6 +185,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         named = self.named_target(text)
         if named:
             c.target, c.target_kind = named.id, named.kind
+        c.purpose = c.purpose or matter_of(text)  # "你直接帮我给他留个言吧 约个采访的事"
         if c.target:
             self.start_message(c.target)
         else:
@@ -221,8 +222,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             c.urgent, c.calm = True, False
             if intent in _NOT_IN_AN_EMERGENCY:
                 intent = None  # "仓库报警器一直在响" is not a sales call, "找值班的" not a request for a number
-        wanted = put_through_to(text)
-        named = self.named_target(wanted) if wanted else None
+        named = next((found for tail in request_tails(text) if (found := self.named_target(tail))), None)
         if intent == "request_operator" or asks_for_a_human(text):
             self.to_operator("connecting_operator")
         elif says_goodbye(text) and c.pending in _COLLECTING - {Pending.SATISFACTION}:
@@ -235,7 +235,8 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             self.begin_by_topic(self.topic_department(text) or "", text)
         elif intent == "complain":
             self.to_operator("complaint")
-        elif intent == "ask_phone_number" and c.pending not in _COLLECTING | {Pending.OFFER_MOBILE}:
+        elif intent == "ask_phone_number" and c.pending not in _COLLECTING | {Pending.OFFER_MOBILE} \
+                and not parse.phone_number(text):  # giving their own number is not asking for one
             self.refuse_a_number(text)
         elif intent == "change_language" or language_asked_for(text):
             c.language = language_asked_for(text) or ("en" if re.search(r"english|英文|英语", text, re.I) else "zh")
@@ -251,7 +252,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         elif (intent == "goodbye" or says_goodbye(text)) and c.pending not in _COLLECTING:
             self.closing()
         elif (intent in {"leave_message", "callback_request"} or message_wish(text) == "now") \
-                and c.pending not in _TAKING_A_MESSAGE:
+                and c.pending not in _TAKING_A_MESSAGE and message_wish(text) != "if_unanswered":
             self.leave_a_message(text)
         elif intent == "sales_pitch" and c.pending not in _ANSWERING:
             c.sales = True

@@ -66,7 +66,7 @@ MIN_ANSWER_MATTER_CHARS = 6
 
 
 _MESSAGE_WISH = re.compile(r"留个?言|留个?话|带个?话|转告|leave (?:a|him a|her a) message|take a message", re.IGNORECASE)
-_IF_NOT_IN = re.compile(r"(?:要是|如果|万一|假如)(?:他|她|人)?(?:不在|没接|不接|没空|忙)|不在的话|不在就|"
+_IF_NOT_IN = re.compile(r"(?:要是|如果|万一|假如)(?:他|她|人)?(?:不在|没接|不接|没空|忙)|不在的话|不在就|不在我就|"
                         r"\bif (?:he|she|they)(?:'s| is| are)? (?:not|isn'?t|aren'?t)|\botherwise\b|if nobody answers",
                         re.IGNORECASE)
 

@@ -90,8 +90,8 @@ def _zh_is_name(candidate: str) -> bool:
     """王明, 欧阳娜娜, 小李, 老王, 王先生, 李工, 陆总: a Chinese personal name or how one is addressed."""
     if not candidate or not _HAN_RUN.fullmatch(candidate) or candidate in _ZH_NOT_NAMES:
         return False
-    if any(candidate.endswith(suffix) for suffix in _ZH_ORG_SUFFIXES if len(suffix) >= 2):
-        return False  # 东方贸易, 华夏科技: a company, though 东方 and 华 are surnames
+    if any(candidate.endswith(suffix) for suffix in _ZH_ORG_SUFFIXES if len(suffix) >= 2 or len(candidate) >= 3):
+        return False  # 东方贸易, 华夏科技, 包装厂: a company, though 东方, 华 and 包 are surnames
     core, honorific = _zh_split_honorific(candidate)
     if len(core) == 2 and core[0] in _ZH_FAMILIAR and core[1] in _SURNAMES:
         return True
