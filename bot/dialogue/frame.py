@@ -36,7 +36,7 @@ _SET_ASIDE = re.compile(
     r"^(?:我的|我)?(?:电话|号码|手机号?|分机|座机)|刚才(?:都)?(?:说|讲)(?:了|过)|already (?:said|told)|"
     r"speak (?:to|with)|talk (?:to|with)|put me through|looking for|get hold of|message for|leave a message|"
     r"call (?:me )?back|get back to me|my number|number is|reach me"
-    r"|^(?:很|非常|特别|有点)?急+|^不急|^急着用$|urgent|not urgent|no rush|^下班了",
+    r"|^(?:很|非常|特别|有点)?急+|^不急|^急着用$|urgent|not urgent|no rush|下班了",
     re.IGNORECASE)
 _ONLY_DIGITS = re.compile(r"^[\d零〇一幺二两三四五六七八九十+\-\s]+$|^(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|"
                           r"nine|double|triple|plus)\s*)+$", re.IGNORECASE)
@@ -56,8 +56,8 @@ _DOING = frozenset("来找给送帮去要想在是到过拿取办问说做交谈
 """First characters of "来送发票的", "办执照的": what they come to do, not where they are from."""
 _LANGUAGE_TALK = re.compile(r"中文不太好|中文不好|不会说中文|英文不好|说英文|讲英文|说中文|讲中文|speak (?:english|chinese)|"
                             r"in english|in chinese|my chinese|my english|don'?t speak", re.IGNORECASE)
-_SPELLED = re.compile(r"(\S)\S{0,3}的\1|弓长|立早|木子|耳东|口天|文刀|双木|古月|草头|三横|言午|禾口|人可|子小|关耳|双口|"
-                     r"门口|走肖|\bspelt?\b|\bspelled\b|as in\b")
+_SPELLED = re.compile(r"(\S)\S{0,3}的\1|弓长张|立早章|木子李|耳东陈|口天吴|文刀刘|双木林|古月胡|草头黄|三横王|言午许|禾口程|"
+                     r"人可何|子小孙|关耳郑|双口吕|门口闫|走肖赵|\bspelt?\b|\bspelled\b|as in\b")
 
 MIN_MATTER_CHARS = 4
 """A shorter remainder ("那个吧") is no matter."""

@@ -11,6 +11,7 @@ from bot.dialogue.phrases import say
 from bot.dialogue.state import Pending
 from bot.directory.resolve import DEPARTMENT, Candidate, Resolution, resolver_for
 from bot.directory.topics import Routing, router_for
+from bot.org.model import Department
 from bot.rules.routing import DUTY
 
 _DUTY_WORDS = re.compile(r"值班|duty (?:manager|officer|line|person|phone)|on[- ]call|on duty|night manager", re.I)
@@ -144,14 +145,15 @@ class Finding(TurnBase):
     def _pick_by_role(self, options: list[tuple[str, ...]], text: str) -> list[int]:
         """The offered people whose title, department or its line of work the caller mentions:
         "技术部那个，做硬件的", "the one in sales", "the hardware engineer"."""
-        lowered = text.lower()
+        lowered = f" {text.lower()} "
         topics = {m.department for m in router_for(self.d).route(text).matches}
         hits = []
         for index, (kind, ident) in enumerate(options):
             person = self.d.person(ident) if kind == "person" else None
             if person is None:
                 continue
-            words = _role_words(person.title) | _role_words(person.title_en)
+            department = self.d.department(person.department)
+            words = _role_words(person.title) | _role_words(person.title_en) | _department_words(department)
             if any(word in lowered for word in words) or self._department_named(ident, text) \
                     or person.department in topics:
                 hits.append(index)
@@ -186,6 +188,18 @@ class Finding(TurnBase):
 
 _GENERIC_ROLE_WORDS = frozenset({"工程", "程师", "经理", "专员", "主管", "助理", "秘书", "manager", "officer", "specialist",
                                  "assistant", "senior", "junior", "head", "deputy", "section", "chief", "staff"})
+
+
+_GENERIC_DEPARTMENT_WORDS = frozenset({"department", "services", "service", "office", "section", "window", "centre",
+                                       "center", "team", "division", "and", "the", "of"})
+
+
+def _department_words(department: Department | None) -> set[str]:
+    """"the tax one": the distinctive words of a department's English name (Tax Services → tax)."""
+    if department is None:
+        return set()
+    words = set(re.findall(r"[a-z]{3,}", (department.name_en or "").lower()))
+    return {f" {word} " for word in words - _GENERIC_DEPARTMENT_WORDS}
 
 
 def _role_words(title: str | None) -> set[str]:
