@@ -602,3 +602,27 @@ def test_a_message_offered_with_the_callers_own_number_is_not_a_request_for_a_st
     call.result("no_answer")
     reply = call.says("行吧 我是包装厂的老鲁 电话一三三 五五七七 九九一一 你跟她说纸箱下周一送到", "ask_phone_number")
     assert "我复述一下" in text_of(reply) and "纸箱下周一送到" in text_of(reply)
+
+
+def test_a_visitor_who_names_the_department_they_bring_papers_to_keeps_that_as_the_purpose(receptionist, demo_db):
+    call = Call(receptionist, "kiosk-papers")
+    call.start(channel="kiosk", caller_id=None)
+    reply = call.says("你好 我是恒达物流的 叫孟凡 来财务部送对账单 跟刘总监约了三点", "inform")
+    (record,) = [p for p in reply.payloads if p["type"] == "record"]
+    with demo_db.session() as session:
+        visit = visits.get_visit(session, record["id"])
+    assert (visit.name, visit.company, visit.host, visit.appointment) == ("孟凡", "恒达物流", "liu-fang", True)
+    assert "对账单" in (visit.purpose or "")
+
+
+def test_a_choice_the_nlu_reads_as_goodbye_is_still_a_choice(call):
+    call.start()
+    call.says("我找张伟", "request_person")
+    assert transfer_of(call.says("先找做销售的那个吧", "goodbye"))["target"] == "zhang-wei-sales"
+
+
+def test_a_number_asked_for_one_of_two_namesakes_then_put_through_to_the_one_described(call):
+    call.start()
+    reply = call.says("张伟的手机号多少 做销售的那个", "ask_phone_number")
+    assert "不能提供" in text_of(reply) and reply.payloads == []
+    assert transfer_of(call.says("那你帮我转过去吧", "affirm"))["target"] == "zhang-wei-sales"

@@ -57,3 +57,18 @@ def test_a_wish_to_leave_a_message_and_whether_it_waits_for_the_call(text, wish)
 def test_the_matter_is_what_remains_when_the_other_clauses_are_set_aside():
     assert matter_of("喂 总机 帮我转一下售后 我们那台打包机又卡住了") == "我们那台打包机又卡住了"
     assert matter_of("事情我刚才都说了") is None
+
+
+@pytest.mark.parametrize("text", ["I'm here for my three o'clock with Ms Wu", "we have our ten thirty meeting with Dr Chen"])
+def test_an_appointment_said_as_my_three_o_clock(text):
+    assert harvest(text).appointment is True
+
+
+def test_what_the_caller_came_for_in_their_introduction_is_the_matter():
+    matter = matter_of("我是上周来送样品的周凯 想问问样品测得怎么样了")
+    assert matter is not None and "来送样品" in matter and "测得怎么样" in matter
+
+
+@pytest.mark.parametrize("text", ["no it can wait until tomorrow", "不着急 明天再说"])
+def test_saying_it_can_wait_is_not_the_matter(text):
+    assert matter_of(text) is None

@@ -171,6 +171,15 @@ def test_no_company_when_none_is_named(text):
     ("my name is John Smith from Acme", Identity("John Smith", "Acme")),
     ("Emma Wilson from Globex", Identity("Emma Wilson", "Globex")),
     ("我找李娜", Identity(None, None)),
+    ("我是无锡恒泰的财务 姓方", Identity("方", "无锡恒泰")),
+    ("我是上周来应聘的刘畅", Identity("刘畅", None)),
+    ("嗯 我是 那个 顺丰的 姓李 李强", Identity("李强", "顺丰")),
+    ("我叫诸葛明 是腾讯的", Identity("诸葛明", "腾讯")),
+    ("想给财务部的何静留个话 我叫潘越", Identity("潘越", None)),
+    ("苏州恒泰机械", Identity(None, "苏州恒泰机械")),
+    ("just tell him Sarah Lee from Contoso called", Identity("Sarah Lee", "Contoso")),
+    ("tell her the samples are ready", Identity(None, None)),
+    ("你好 我来找财务部的刘总监", Identity(None, None)),
 ])
 def test_name_and_company_from_one_utterance(text, identity):
     assert caller_identity(text) == identity
@@ -243,6 +252,23 @@ def test_too_short_too_long_or_no_number_gives_none(text):
 def test_numbers_are_read_back_digit_by_digit_in_groups(digits, zh, en):
     assert format_number_for_readback(digits, "zh") == zh
     assert format_number_for_readback(digits, "en") == en
+
+
+@pytest.mark.parametrize("text", [
+    "订单号是二零二五一二零三零零八 帮我查一下", "合同编号 二零二五 一二零三 零零九", "the invoice number is five five zero one two three four five six",
+    "my tracking number is 7700123456789",
+])
+def test_an_order_or_contract_number_is_not_a_callback_number(text):
+    assert phone_number(text) is None
+
+
+@pytest.mark.parametrize(("text", "digits"), [
+    ("一五八 呃 六六七七 嗯 八八九九", "15866778899"),
+    ("158 um 6677 uh 8899", "15866778899"),
+    ("订单号二零二五一二零三零零八 我电话一五八六六七七八八九九", "15866778899"),
+])
+def test_fillers_inside_a_number_do_not_split_it(text, digits):
+    assert phone_number(text) == digits
 
 
 def test_readback_of_what_phone_number_returns_round_trips():
@@ -368,9 +394,12 @@ def test_the_score_entity_wins_when_it_is_a_score():
 # ============================================================================ urgency and the matter
 
 URGENT = ["很急", "紧急", "急事", "有急事找他", "十万火急", "马上", "请他尽快回电", "越快越好", "urgent", "it's urgent",
-          "emergency", "asap", "please call me back as soon as possible", "right away"]
+          "emergency", "asap", "please call me back as soon as possible", "right away",
+          "电梯困人了 里面有老人", "路口有个井盖不见了", "the manhole on our street has no cover",
+          "our water tank has burst", "can someone fix it tonight"]
 NOT_URGENT = ["不急", "不着急", "不用急", "不是很急", "没那么急", "不急不急", "不要紧", "帮我留个言", "not urgent",
-              "it's not urgent", "no rush", "it's not an emergency", "whenever he has time", "", "ok"]
+              "it's not urgent", "no rush", "it's not an emergency", "whenever he has time", "", "ok",
+              "it can wait until tomorrow", "I burst out laughing"]
 
 
 @pytest.mark.parametrize("text", URGENT)

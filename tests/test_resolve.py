@@ -371,3 +371,20 @@ def test_an_acronym_department_is_found_when_it_is_named(text: str) -> None:
 ])
 def test_the_word_it_is_not_the_it_department(text: str) -> None:
     assert "it" not in _ids(_with_it_department().resolve(text))
+
+
+@pytest.mark.parametrize(("text", "person"), [
+    ("Mr Zhou in sales", "zhou-jie"), ("销售部的周先生", "zhou-jie"), ("Ms Chen in finance please", "chen-jing"),
+    ("研发部的郑先生在吗", "zheng-kai"),
+])
+def test_a_surname_with_a_department_is_that_departments_person(demo: Resolver, text: str, person: str) -> None:
+    resolution = demo.resolve(text)
+    assert resolution.confident and resolution.best is not None and resolution.best.id == person
+
+
+def test_two_of_one_surname_in_the_department_named_are_asked_about() -> None:
+    resolver = Resolver(_directory(_person("he-jing", "何静", "finance"), _person("he-bo", "何波", "finance"),
+                                   _person("he-li", "何丽", "office")))
+    resolution = resolver.resolve("财务部的何女士")
+    assert not resolution.confident
+    assert set(_ids(resolution)[:2]) == {"he-jing", "he-bo"}

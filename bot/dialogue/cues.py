@@ -23,7 +23,11 @@ _MESSAGE = (r"留言|留个言|留话|留个话|转告|转达|带个话|告诉�
 _NUMBER = (r"电话|号码|手机|联系方式|微信|怎么联系|多少号|分机|number|mobile|cell|phone|contact|reach (?:him|her|them)|"
            r"whatsapp|wechat|extension")
 
+_LEAVING = (r"再见|拜拜|挂|谢谢|多谢|感谢|没事了|没别的|没有了|不用了|就这样|就这些|算了|好的|好吧|行|嗯|"
+            r"bye|thank|cheers|that'?s (?:all|it)|nothing else|no(?:pe)?\b|ok|okay|great|fine|see you")
+
 NEEDS_CUE: dict[str, re.Pattern[str]] = {
+    "goodbye": re.compile(_LEAVING, re.IGNORECASE),
     "ask_address": re.compile(_PLACE, re.IGNORECASE),
     "ask_directions": re.compile(_PLACE, re.IGNORECASE),
     "ask_hours": re.compile(_TIME, re.IGNORECASE),

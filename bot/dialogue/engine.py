@@ -161,7 +161,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         """A staff number asked for: never given; putting through or a message is offered, for the
         person named ("把吴晓军的手机号给我" → "那你帮我转过去吧" reaches 吴晓军)."""
         c = self.c
-        named = self.named_target(text)
+        named = self.named_target_told_apart(text)
         if named is not None:
             c.target, c.target_kind, c.candidates = named.id, named.kind, [f"{named.kind}:{named.id}"]
         self.say("no_disclosure")
@@ -204,7 +204,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         c.callback = facts.callback or c.callback
         if c.appointment is None and facts.appointment is not None:
             c.appointment = facts.appointment
-        if facts.matter and self.named_target(facts.matter):
+        if facts.matter and self.only_names_someone(facts.matter):
             facts = replace(facts, matter=None)  # "周敏在不在": whom they want, not what about
         if not c.purpose and c.pending in _OPEN_TO_A_MATTER:
             c.purpose = facts.matter

@@ -24,7 +24,8 @@ _EN_CLAUSE = re.compile(r"[.,!?;:。，！？；：…()\[\]|/\\]+|\s+(?:and|but
 
 _IDENTITY = re.compile(
     r"我是|我叫|我姓|免贵姓|本人|我们是|这边是|这里是|^姓|名字|"
-    r"\b(?:this is|my name|i'?m|i am|it'?s)\b|\bcalling from\b|\bfrom [A-Z]", re.IGNORECASE)
+    r"\b(?:this is|my name|i'?m|i am|it'?s)\b|\bcalling from\b|\bfrom (?:the )?[A-Z]|"
+    r"\b(?:tell|let) (?:him|her|them)\b.*\b(?:called|rang|phoned)\b", re.IGNORECASE)
 """The caller introduces themselves: only then is a name in the utterance theirs (a bare 刘洋 is
 more often whom they want)."""
 
@@ -36,13 +37,14 @@ _SET_ASIDE = re.compile(
     r"^(?:我的|我)?(?:电话|号码|手机号?|分机|座机)|刚才(?:都)?(?:说|讲)(?:了|过)|already (?:said|told)|"
     r"speak (?:to|with)|talk (?:to|with)|put me through|looking for|get hold of|message for|leave a message|"
     r"call (?:me )?back|get back to me|my number|number is|reach me"
-    r"|^(?:很|非常|特别|有点)?急+|^不急|^急着用$|urgent|not urgent|no rush|下班了",
+    r"|^(?:很|非常|特别|有点)?急+|^不急|^急着用$|不着急|明天再说|urgent|not urgent|no rush|no hurry|can wait|下班了",
     re.IGNORECASE)
 _ONLY_DIGITS = re.compile(r"^[\d零〇一幺二两三四五六七八九十+\-\s]+$|^(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|"
                           r"nine|double|triple|plus)\s*)+$", re.IGNORECASE)
 
 _APPOINTMENT = re.compile(
     r"约了|约好|约过|预约|有约|约的|约在|约定|appointment|have an? (?:\w+ )?(?:meeting|o'?clock)|meeting with|"
+    r"\b(?:my|our) (?:\w+ )?(?:o'?clock|meeting)\b|"
     r"(?:i'?m|we'?re) expected|scheduled|booked|"
     r"have an? (?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})\b", re.IGNORECASE)
 _NO_APPOINTMENT = re.compile(r"没(?:有)?(?:预约|约)|没约|no appointment|not (?:booked|expected)|without an appointment",
@@ -110,7 +112,7 @@ def matter_of(text: str, answering: bool = False) -> str | None:
     question about something else (the name, the company), so its first clause is that answer."""
     han = bool(re.search(r"[\u4e00-\u9fff]", text or ""))
     clauses = [c.strip() for c in (_CLAUSE if han else _EN_CLAUSE).split(text or "") if c and c.strip()]
-    clauses = [_after_request(c) for c in clauses]
+    clauses = [_purpose_in_introduction(_after_request(c)) for c in clauses]
     kept = [c for c in clauses[1 if answering else 0:] if not _set_aside(c)]
     about = _ABOUT.search(text or "")
     if about and not han:
@@ -133,6 +135,15 @@ def _after_request(clause: str) -> str:
         return found.group("matter")
     told = _TELL_THEM.match(clause)
     return (told.group("matter") or told.group("zh")) if told else clause
+
+
+_INTRODUCED_BY_PURPOSE = re.compile(r"^(?:我是|我就是)(?P<purpose>\S{0,5}?来\S{2,8}?)的\S{1,4}$")
+
+
+def _purpose_in_introduction(clause: str) -> str:
+    """"我是前两天来面试的杨帆" → "前两天来面试": the caller introduced by what they came for."""
+    found = _INTRODUCED_BY_PURPOSE.match(clause)
+    return found.group("purpose") if found else clause
 
 
 _TELL_THEM = re.compile(r"^(?:(?:ok|okay|so|and|then|just|please)\s+)*(?:tell|let) (?:him|her|them)(?: know)?(?: that)?\s+"

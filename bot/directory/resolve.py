@@ -632,6 +632,9 @@ def _apply_department_hints(hits: list[_Hit]) -> list[_Hit]:
             if any(h.target.department in hinted for h in group):
                 dropped.update(id(h) for h in group if h.target.department not in hinted)
         hits = [h for h in hits if id(h) not in dropped]
+        for hit in hits:  # "Mr Tang at civil affairs", "民政的唐先生": that department's Tang is meant
+            if hit.target.kind == PERSON and hit.target.department in hinted:
+                hit.score = max(hit.score, CONFIDENT_SCORE)
     if any(h.target.kind == PERSON and h.score >= PERSON_FOUND_SCORE for h in hits):
         for hit in hits:
             if hit.target.kind == DEPARTMENT and hit.span[0] != "digits":

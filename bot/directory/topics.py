@@ -122,7 +122,8 @@ DOMAINS: tuple[Domain, ...] = (
         "过户", "房产证", "不动产证", "二手房", "买房", "卖房", "抵押", "产权", "房本", "title deed", "property transfer",
         "transfer of ownership", "house title", "mortgage", "buying a flat", "selling a flat")),
     Domain("tax", ("税务", "办税", "tax"), (
-        "个税", "个人所得税", "汇算", "退税", "报税", "纳税", "税票", "增值税", "多交了", "交税", "税", "income tax",
+        "个税", "个人所得税", "汇算", "退税", "报税", "纳税", "税票", "增值税", "多交了", "交税", "税", "清税",
+        "re:税.{0,6}(?:清掉|清一下|清了|要清|结清)", "income tax", "tax clearance",
         "tax refund", "tax return", "vat", "overpaid")),
     Domain("civil_affairs", ("民政", "civil affairs"), (
         "低保", "救助", "困难补助", "婚姻登记", "结婚证", "离婚", "殡葬", "养老院", "残疾", "补贴", "welfare",

@@ -7,6 +7,7 @@ import re
 from bot.dialogue import parse
 from bot.dialogue.cues import put_through_to
 from bot.dialogue.flows.base import TurnBase, _count_word
+from bot.dialogue.frame import MIN_MATTER_CHARS
 from bot.dialogue.phrases import say
 from bot.dialogue.state import Pending
 from bot.directory.resolve import DEPARTMENT, Candidate, Resolution, resolver_for
@@ -78,6 +79,33 @@ class Finding(TurnBase):
         resolution = resolver_for(self.d).resolve(text)
         best = resolution.best if resolution.confident else None
         return best if best is not None and not best.matched.startswith("topic") else None
+
+    def named_target_told_apart(self, text: str) -> Candidate | None:
+        """Like `named_target`, and when namesakes tie, the one the rest of `text` tells apart
+        ("Yang Liu's mobile, the hardware guy")."""
+        named = self.named_target(text)
+        if named is not None:
+            return named
+        resolution = resolver_for(self.d).resolve(text)
+        tied = [c for c in resolution.candidates if c.kind == "person" and resolution.ambiguous
+                and c.score >= resolution.candidates[0].score - 0.05]
+        picked = self._pick_by_role([(c.kind, c.id) for c in tied], text)
+        return tied[picked[0]] if len(picked) == 1 else None
+
+    def only_names_someone(self, matter: str) -> bool:
+        """"周敏在不在", "就是你们林总", "Henry Du in legal please" name whom the caller wants and
+        nothing more; "来建设审批科送补正材料" says more."""
+        named = self.named_target(matter)
+        if named is None:
+            return False
+        department = self.d.department(named.department)
+        words = {named.name, named.name_en, named.matched.partition(" ")[2], named.department_name,
+                 *((department.name_en, *department.aliases) if department else ())} - {""}
+        rest = re.sub("|".join(map(re.escape, sorted(words, key=len, reverse=True))), " ", matter, flags=re.IGNORECASE)
+        rest = _REQUEST_WORDS.sub(" ", rest)
+        if re.search(r"[\u4e00-\u9fff]", rest):
+            return len(re.sub(r"\W", "", rest)) < MIN_MATTER_CHARS
+        return len(rest.split()) < 2
 
     def topic_department(self, text: str) -> str | None:
         """The department that clearly handles the matter `text` describes."""
@@ -185,6 +213,13 @@ class Finding(TurnBase):
             self.c.pending = Pending.WHOM
             self.find_target(text, intent, entities)
 
+
+_REQUEST_WORDS = re.compile(
+    r"就是|你们|您们|我们|那个|这个|一下|麻烦|帮我|给我|请问|请|找|转|接|在不在|不在|在|吗|呢|啊|吧|了|的|嗯|呃|呀|"
+    r"\b(?:in|at|the|please|of|from|to|speak|talk|with|for|is|there|mr|ms|mrs|dr|department|section|office|i'?d|"
+    r"like|can|could|you|me|put|through|hi|hello|hey|um|uh|and|a|is|he|she|available|around|want|need|looking|"
+    r"see|get|i|just|then|ok|okay|so)\b", re.IGNORECASE)
+"""Words that only carry the request around a name."""
 
 _GENERIC_ROLE_WORDS = frozenset({"工程", "程师", "经理", "专员", "主管", "助理", "秘书", "manager", "officer", "specialist",
                                  "assistant", "senior", "junior", "head", "deputy", "section", "chief", "staff"})

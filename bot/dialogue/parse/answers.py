@@ -77,16 +77,20 @@ def _en_yes_no(text: str) -> bool | None:
 # ============================================================================ urgency and the matter
 
 _ZH_EMERGENCY = (r"冒烟|着火|起火|失火|火灾|漏水|漏油|漏气|泄漏|进水|淹了|爆炸|停产|停线|全停|都停|线停了|停了下来|"
-                 r"报警器|警报|出事|事故|受伤|晕倒|昏倒|流血|翻进|闯进|有人闯|被盗|被偷")
+                 r"报警器|警报|出事|事故|受伤|晕倒|昏倒|流血|翻进|闯进|有人闯|被盗|被偷|井盖|塌陷|坍塌|塌了|掉进去|掉下去|"
+                 r"爆管|水管爆|水管裂|被困|困在电梯|电梯困人|闻到煤气|煤气味|燃气味")
 """Something is happening now: smoke, a leak, a stopped line, an alarm, an injury, a break-in."""
 _EN_EMERGENCY = (r"smok(?:e|ing)|on fire|caught fire|a fire|fire (?:in|at|broke)|leak(?:s|ing)?|flood(?:ed|ing)?|explo(?:sion|ded)|"
                  r"(?:line|production|plant|machines?|system)s? (?:has |have |is |are )?(?:stopped|down)|"
-                 r"alarm|injur(?:ed|y)|bleeding|collapsed|broke in|break-in|intruder")
+                 r"alarm|injur(?:ed|y)|bleeding|collapsed|broke in|break-in|intruder|hole in the road|sinkhole|manhole|"
+                 r"cover (?:is |has )?(?:gone|missing|off)|(?:has|have|had|just) burst|burst (?:pipe|main|water)|trapped|stuck in the (?:lift|elevator)|smell(?:s)? (?:of )?gas|"
+                 r"gas smell|(?:deal with|fix|sort out|look at|come out to|handle) (?:it|this|that) (?:tonight|right now|now)")
 
 _ZH_NOT_URGENT = re.compile(r"不(?:是很|太|怎么|用|必|需要)?(?:着急|急|紧急|赶)|没(?:那么|什么)?(?:急|着急)|不要紧|慢慢来|有空再|方便的时候|明天再说|明天(?:再)?(?:联系|回|打)|上班(?:以|之)?后再|等上班")
 _EN_NOT_URGENT = re.compile(
     r"\bnot (?:that |very |really |too |an? )?(?:urgent|emergency|pressing|rush|hurry|in a hurry|important)\b"
     r"|\bno (?:rush|hurry|urgency)\b|\bwhenever\b|\bin (?:his|her|their) own time\b|\bnothing urgent\b|\bnon-?urgent\b"
+    r"|\bcan wait\b|\b(?:wait )?(?:till|until) tomorrow\b"
 )
 _ZH_URGENT = re.compile(r"急|紧急|火急|马上|尽快|赶紧|赶快|立刻|立即|越快越好|要紧|加急|十万火急|刻不容缓|" + _ZH_EMERGENCY)
 _EN_URGENT = re.compile(

@@ -14,7 +14,7 @@ this that these those there here what who whom which where when why how whose
 is am are was were be been being do does did done have has had having will would shall should can could may
 might must not no yes yeah yep yup nope nah ok okay okey sure fine alright right well oh um uh er erm hmm
 hello hi hey dear thanks thank please sorry excuse pardon bye goodbye morning afternoon evening
-calling call called speaking speak talk talking looking look trying try want wanted wanting need needs like
+calling call called rang rung phoned speaking speak talk talking looking look trying try want wanted wanting need needs like
 would just only also again back returning return get got go going went come coming came see saw know knew
 tell told ask asked say said give gave leave left take took make made let put keep hold wait waiting
 customer client supplier vendor visitor guest colleague friend partner candidate delivery courier driver
@@ -123,7 +123,7 @@ def _en_identity(text: str) -> Identity:
             company = company or _en_company_after_name(following, name)
             break
     if name is None:
-        name = _en_bare_name(text)
+        name = _en_name_in_tell_them(text) or _en_bare_name(text)
     if name and company and name.lower() == company.lower():
         name = None
     if name and company is None:
@@ -144,6 +144,21 @@ def _en_company_after_name(text: str, name: str) -> str | None:
     rest = " ".join(text.split()[len(name.split()):])
     match = re.match(r"[\s,]*(?:with|from|of)\s+(?:the\s+)?", rest, re.IGNORECASE)
     return _en_company_at_start(rest[match.end():]) if match else None
+
+
+_EN_TELL_THEM = re.compile(r"\b(?:tell|let) (?:him|her|them)(?: know)?(?: that)?\s+", re.IGNORECASE)
+_EN_HAS_CALLED = re.compile(r"^(?:(?:from|of|with|at) .{1,40}?\s)?(?:called|rang|phoned|is calling|was calling|"
+                            r"has called|wants|would like)\b", re.IGNORECASE)
+
+
+def _en_name_in_tell_them(text: str) -> str | None:
+    """"tell her Emma Clarke from the British Chamber called": the caller's name in the message."""
+    for match in _EN_TELL_THEM.finditer(text):
+        following = text[match.end():]
+        name = _latin_name_at_start(following)
+        if name and _EN_HAS_CALLED.match(following[len(name):].strip(" ,")):
+            return name
+    return None
 
 
 def _en_bare_name(text: str) -> str | None:

@@ -51,7 +51,9 @@ _ZH_ORG_SUFFIXES = (
     "事务所", "研究所", "研究院", "工作室", "中心", "传媒", "网络", "电子", "实业", "控股", "咨询", "地产",
     "置业", "建设", "工程", "设计", "广告", "餐饮", "超市", "航空", "汽车", "电器", "律所", "政府", "报社",
     "电视台", "出版社", "软件", "信息", "技术", "制药", "药业", "外卖", "商城", "百货", "电信", "移动", "联通",
-    "印务", "印刷", "食品", "服饰", "文化", "教育", "机构", "协会", "委员会", "局", "厅", "厂", "店",
+    "印务", "印刷", "食品", "服饰", "文化", "教育", "机构", "协会", "委员会", "机械", "包装", "模具", "材料", "化工",
+    "纺织", "服装", "家具", "建材", "五金", "塑胶", "塑料", "钢铁", "能源", "环保", "医药", "生物", "光电", "电气",
+    "设备", "装饰", "物业", "家政", "设计院", "局", "厅", "厂", "店",
 )
 _ZH_BRANDS = (
     "顺丰", "京东", "圆通", "中通", "申通", "韵达", "邮政", "德邦", "极兔", "百世", "菜鸟", "美团", "饿了么",
@@ -62,8 +64,10 @@ _ZH_NOT_COMPANY_START = frozenset("来找给送帮去要想在是到过拿取办
 _ZH_PRONOUNS = frozenset({"你们", "您们", "我们", "他们", "她们", "你", "您", "他", "她", "我", "贵公司", "这边", "那边"})
 
 _ZH_JOB_TITLE = re.compile(r"^(?:[\u4e00-\u9fff]{0,4})(?:经理|副总|总经理|老总|总监|主管|主任|记者|律师|会计|工程师|专员|助理|"
-                           r"秘书|老板|业务员|销售|采购|司机|师傅|负责人|董事长|部长|科长|处长|代表)$")
+                           r"秘书|老板|业务员|销售|采购|司机|师傅|负责人|董事长|部长|科长|处长|代表|审计|技术支持|客服|财务|法务|"
+                           r"人事|顾问|设计师|分析师|实习生|员工|工作人员|售后|快递员|送货员|驾驶员|编辑|研究员)$")
 """What the caller is at their company ("客户经理", "副总", "记者"): not a name, so what precedes 的 is."""
+_ZH_CAME_TO = re.compile(r"[来去到](?:这|你们)?(?:面试|送|办|拿|取|交|问|谈|签|修|参加|开会|报到|应聘)")
 _ZH_CALLED = re.compile(r"(?:^叫(?=[\u4e00-\u9fff]{2,3}$)|我的名字叫|我名字叫|我的名字是|我名字是|我的姓名是|姓名是|名字叫|名字是|本人叫|我叫|叫我|我是叫)(.+)")
 _ZH_SURNAME = re.compile(r"(?:免贵姓|我姓|本人姓|姓)(.+)")
 _ZH_I_AM = re.compile(r"(?:我这边是|我这里是|我就是|这边是|这里是|我是|我们是|本人是)(.+)")
@@ -129,7 +133,7 @@ def _zh_name_from(text: str) -> str | None:
     if latin:
         return latin
     run = _zh_cut(text)
-    for stop in ("是", "的", "找", "想", "要", "在", "打", "给", "来", "从", "和", "跟", "啊", "呢", "吧", "呀", "我", "请"):
+    for stop in ("是", "的", "找", "想", "要", "在", "打", "给", "来", "从", "和", "跟", "啊", "呢", "吧", "呀", "我", "请", "留"):
         index = run.find(stop, 1)
         if index > 0:
             run = run[:index]
@@ -143,7 +147,7 @@ def _zh_looks_like_company(candidate: str, named_person_follows: bool = False) -
     """星辰贸易, 顺丰快递, 京东物流, 邮政; with a name after it (X的王五) almost anything but a pronoun."""
     if not candidate or len(candidate) > 30 or candidate in _ZH_PRONOUNS:
         return False
-    if candidate[0] in _ZH_NOT_COMPANY_START or any(ch in "吗呢吧啊呀嗯" for ch in candidate):
+    if candidate[0] in _ZH_NOT_COMPANY_START or any(ch in "吗呢吧啊呀嗯给想" for ch in candidate):
         return False
     if any(candidate.endswith(s) and len(candidate) > len(s) for s in _ZH_ORG_SUFFIXES):
         return True
@@ -188,16 +192,24 @@ def _zh_identity(text: str) -> Identity:
     """Name and company from a Chinese utterance, clause by clause."""
     name: str | None = None
     company: str | None = None
+    bare_name: str | None = None
     for clause in _clauses(text):
         found_name, found_company = _zh_clause_identity(clause)
-        if name is None or (found_name and found_name.startswith(name) and len(found_name) > len(name)):
+        completes = bool(name and found_name and found_name.startswith(name) and len(found_name) > len(name))
+        if completes or (name is None and _ZH_SAYS_WHO.search(clause)):
             name = found_name or name  # "免贵姓张，张三": the full name completes the surname
+        elif not _ZH_SAYS_WHO.search(clause):
+            bare_name = bare_name or found_name  # "给孔燕留个言 我叫庞晓峰": the one introduced is the caller
         company = company or found_company
-    return Identity(name, company)
+    return Identity(name or bare_name, company)
+
+
+_ZH_SAYS_WHO = re.compile(r"我是|我叫|我姓|免贵|本人|我们是|这边是|这里是|我这边|名字|姓名|^姓|^叫")
 
 
 def _zh_clause_identity(clause: str) -> tuple[str | None, str | None]:
     clause = re.sub(r"^(?:嗯|呃|额|啊|哦|喂|你好|您好|那个|就是)+", "", clause)
+    clause = re.sub(r"^是(?=\S{2,}的$)", "", clause)  # "我叫欧阳娜娜 是华为的"
     if not clause:
         return None, None
     called = _ZH_CALLED.search(clause)
@@ -233,6 +245,8 @@ def _zh_whole_identity(text: str, bare: bool) -> tuple[str | None, str | None]:
         before = re.sub(r"^(?:来自|从)", "", before)
         person = _zh_name_from(after) if after else None
         follows = person is not None or not after or bool(_ZH_JOB_TITLE.match(after))  # 江苏联华的副总
+        if not bare and _ZH_CAME_TO.search(before):
+            return person, None  # "前两天来面试的杨帆": what they came for, not where from
         is_company = _zh_looks_like_company(before, named_person_follows=follows)
         if is_company and not _zh_is_name(before):
             return person, before

@@ -13,7 +13,12 @@ from bot.directory.spoken import DigitRun, digit_runs, digits_to_words, normalis
 _SAID_ZEROS_BEFORE = re.compile(r"(?:^|\s)((?:(?:oh|o)\s+)+)$")
 """"oh two one …": spoken.digit_runs drops a leading "oh" as an exclamation; in a phone number it is 0."""
 _PLUS_BEFORE = re.compile(r"(?:\+|\bplus|加)\s*$")
-_JOINERS = re.compile(r"^[\s\-–—.,，、()（）/]*$")
+_OTHER_NUMBER_BEFORE = re.compile(
+    r"(?:订单|单号|编号|合同|发票|工单|运单|快递单|批次|账号|帐号|卡号|身份证|证件|车牌|型号|货号)号?码?(?:是|为)?[:：\s]*$"
+    r"|\b(?:order|po|p\.o\.|invoice|reference|ref|tracking|account|contract|case|serial|batch|booking|"
+    r"confirmation|model|part)\s+(?:number|no\.?|#)?\s*(?:is\s+)?[:#\s]*$", re.IGNORECASE)
+"""An order, contract or PO number is not a number to call back on."""
+_JOINERS = re.compile(r"^(?:[\s\-–—.,，、()（）/]|嗯|呃|额|啊|那个|\b(?:um|uh|er|erm)\b)*$", re.IGNORECASE)
 
 
 def phone_number(text: str) -> str | None:
@@ -32,6 +37,8 @@ def phone_number(text: str) -> str | None:
         return None
     candidates = []
     for start, digits, keyed in _joined_runs(clean, runs):
+        if _OTHER_NUMBER_BEFORE.search(clean[max(0, start - 24):start]):
+            continue
         zeros = _SAID_ZEROS_BEFORE.search(clean[max(0, start - 12):start])
         if zeros:
             digits = "0" * len(zeros.group(1).split()) + digits
