@@ -225,4 +225,6 @@ def _check_visit(want: dict[str, Any], visits: list[dict[str, Any]]) -> list[str
         problems.append(f"visit purpose {visit.get('purpose')!r} lacks {absent}")
     if "appointment" in want and bool(visit.get("appointment")) != bool(want["appointment"]):
         problems.append(f"visit appointment={visit.get('appointment')}, expected {want['appointment']}")
+    if isinstance(want.get("appointment"), str) and visit.get("appointment_time") != want["appointment"]:
+        problems.append(f"visit appointment time {visit.get('appointment_time')!r}, expected {want['appointment']!r}")
     return problems

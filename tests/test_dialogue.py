@@ -612,7 +612,10 @@ def test_a_visitor_who_names_the_department_they_bring_papers_to_keeps_that_as_t
     with demo_db.session() as session:
         visit = visits.get_visit(session, record["id"])
     assert (visit.name, visit.company, visit.host, visit.appointment) == ("孟凡", "恒达物流", "liu-fang", True)
-    assert "对账单" in (visit.purpose or "")
+    assert "对账单" in (visit.purpose or "") and visit.appointment_time == "15:00"
+    with demo_db.session() as session:
+        (notice,) = messages.list_messages(session, recipient="liu-fang")
+    assert "约了15:00" in notice.text
 
 
 def test_a_choice_the_nlu_reads_as_goodbye_is_still_a_choice(call):

@@ -9,6 +9,7 @@ from bot.dialogue.parse import (
     caller_identity,
     caller_name,
     clean_matter,
+    clock_time,
     company,
     format_number_for_readback,
     is_urgent,
@@ -442,7 +443,7 @@ FUNCTIONS = [
     lambda t: format_number_for_readback(t, "en"), lambda t: format_number_for_readback(t, "fr"),
     lambda t: yes_no(t), lambda t: yes_no(t, t), lambda t: ordinal_choice(t, 3), lambda t: ordinal_choice(t, 10**9),
     lambda t: satisfaction_score(t, {"score": t}), lambda t: is_urgent(t), lambda t: wants_same_number(t),
-    lambda t: clean_matter(t),
+    lambda t: clean_matter(t), lambda t: clock_time(t),
 ]
 
 

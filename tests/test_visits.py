@@ -60,6 +60,16 @@ def test_a_visit_needs_a_name_and_sane_lengths(database):
         assert visits.list_visits(session) == []
 
 
+def test_an_appointment_time_is_kept_only_as_hh_mm_and_only_with_an_appointment(database):
+    with database.session() as session:
+        kept = visits.register_visit(session, "周凯", appointment=True, appointment_time="09:40")
+        dropped = visits.register_visit(session, "吴迪", appointment=False, appointment_time="10:00")
+        with pytest.raises(ValueError, match="HH:MM"):
+            visits.register_visit(session, "郑雨", appointment=True, appointment_time="9点")
+        assert visits.get_visit(session, kept.id).to_contract()["appointment_time"] == "09:40"
+        assert visits.get_visit(session, dropped.id).appointment_time is None
+
+
 def test_visits_are_listed_newest_first_by_day_in_the_organisations_time_zone(database):
     late_evening = dt.datetime(2026, 11, 25, 23, 30, tzinfo=SHANGHAI)   # 15:30 UTC, the 25th
     after_midnight = dt.datetime(2026, 11, 26, 0, 30, tzinfo=SHANGHAI)  # 16:30 UTC, still the 25th in UTC

@@ -193,6 +193,8 @@ class VisitRow(Base):
     purpose = Column(Text)
     host = Column(String(64))
     appointment = Column(Boolean, nullable=False, default=False)
+    appointment_time = Column(String(5))
+    """"HH:MM", local time, when the visitor said it. Migration: 0004_appointment_time."""
     arrived_at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
     left_at = Column(UTCDateTime())
     status = Column(String(16), nullable=False, default="waiting")

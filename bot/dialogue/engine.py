@@ -204,6 +204,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         c.callback = facts.callback or c.callback
         if c.appointment is None and facts.appointment is not None:
             c.appointment = facts.appointment
+        c.appointment_time = c.appointment_time or facts.appointment_time
         if facts.matter and self.only_names_someone(facts.matter):
             facts = replace(facts, matter=None)  # "周敏在不在": whom they want, not what about
         if not c.purpose and c.pending in _OPEN_TO_A_MATTER:

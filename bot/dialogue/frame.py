@@ -87,6 +87,8 @@ class Facts:
     callback: str | None = None
     matter: str | None = None
     appointment: bool | None = None
+    appointment_time: str | None = None
+    """"HH:MM", only when the utterance speaks of an appointment ("约了两点半", "my eleven o'clock")."""
 
 
 def harvest(text: str, entities: Mapping[str, str] | None = None, caller_id: str | None = None) -> Facts:
@@ -96,8 +98,9 @@ def harvest(text: str, entities: Mapping[str, str] | None = None, caller_id: str
     callback = parse.phone_number(text)
     if callback is None and caller_id and parse.wants_same_number(text):
         callback = caller_id
+    appointment = appointment_of(text)
     return Facts(name=identity.name, company=identity.company, callback=callback, matter=matter_of(text),
-                 appointment=appointment_of(text))
+                 appointment=appointment, appointment_time=parse.clock_time(text) if appointment else None)
 
 
 def appointment_of(text: str) -> bool | None:

@@ -133,6 +133,8 @@ class Conversation:
     """The caller said it is not urgent ("不急", "no rush"): after hours, straight to a message."""
     sales: bool = False
     appointment: bool | None = None
+    appointment_time: str | None = None
+    """"HH:MM" when the visitor said it ("约了下午两点半")."""
     # whom they want
     target: str | None = None
     target_kind: str | None = None

@@ -131,7 +131,8 @@ def _visitors_list(args: argparse.Namespace) -> int:
         return 0
     rows = [{**v.to_contract(), "arrived_at": _local(v.arrived_at, zone), "left_at": _local(v.left_at, zone)}
             for v in found]
-    print_table(rows, ["id", "status", "name", "company", "host", "appointment", "arrived_at", "left_at", "purpose"])
+    print_table(rows, ["id", "status", "name", "company", "host", "appointment", "appointment_time", "arrived_at", "left_at",
+                       "purpose"])
     return 0
 
 

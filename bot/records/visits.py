@@ -9,6 +9,7 @@ Checking out twice is a no-op; letting in someone who has left is an error (`Val
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -53,6 +54,8 @@ class VisitRecord:
     host: str | None = None
     """Person or department id of whom the visitor came to see."""
     appointment: bool = False
+    appointment_time: str | None = None
+    """"HH:MM" (the organisation's local time) when the visitor said it."""
     left_at: dt.datetime | None = None
     contact: str | None = None
     """How to reach the visitor (kept for the host; never shown on the kiosk)."""
@@ -67,6 +70,7 @@ class VisitRecord:
             "purpose": self.purpose,
             "host": self.host,
             "appointment": self.appointment,
+            "appointment_time": self.appointment_time,
             "arrived_at": self.arrived_at.isoformat(),
             "left_at": self.left_at.isoformat() if self.left_at else None,
             "status": self.status.value,
@@ -75,9 +79,22 @@ class VisitRecord:
         }
 
 
+_CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+
+
+def _clock(value: str | None) -> str | None:
+    """An appointment time as "HH:MM"; anything else is refused with a clear error."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _CLOCK.fullmatch(value.strip()):
+        raise ValueError(f"an appointment time must be HH:MM, not {str(value)[:20]!r}")
+    return value.strip()
+
+
 def register_visit(session: Session, name: str, company: str | None = None, purpose: str | None = None,
                    host: str | None = None, appointment: bool = False, contact: str | None = None,
-                   conversation: str | None = None, at: dt.datetime | None = None) -> VisitRecord:
+                   conversation: str | None = None, at: dt.datetime | None = None,
+                   appointment_time: str | None = None) -> VisitRecord:
     """Write a visitor into the book; they wait until the host comes (status `waiting`)."""
     visitor = one_line(name, "visitor's name", MAX_NAME)
     if not visitor:
@@ -85,6 +102,7 @@ def register_visit(session: Session, name: str, company: str | None = None, purp
     row = VisitRow(
         name=visitor, company=one_line(company, "company", MAX_COMPANY), purpose=one_line(purpose, "purpose", MAX_PURPOSE),
         host=one_line(host, "host", MAX_HOST), appointment=bool(appointment), contact=one_line(contact, "contact", MAX_CONTACT),
+        appointment_time=_clock(appointment_time) if appointment else None,
         conversation=one_line(conversation, "conversation id", 128), arrived_at=aware(at),
         status=VisitStatus.WAITING.value,
     )
@@ -143,7 +161,8 @@ def _existing(session: Session, visit_id: int) -> VisitRecord:
 def _record(row: VisitRow) -> VisitRecord:
     return VisitRecord(
         id=row.id, name=row.name, arrived_at=row.arrived_at, status=VisitStatus(row.status), company=row.company,
-        purpose=row.purpose, host=row.host, appointment=row.appointment, left_at=row.left_at, contact=row.contact,
+        purpose=row.purpose, host=row.host, appointment=row.appointment, appointment_time=row.appointment_time,
+        left_at=row.left_at, contact=row.contact,
         conversation=row.conversation,
     )
 

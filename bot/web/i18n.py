@@ -60,7 +60,7 @@ ZH: dict[str, str] = {
     "Purpose": "来访事由", "appointment": "有预约", "visit_waiting": "等候中", "visit_in": "已进入",
     "visit_left": "已离开", "Let in": "放行", "Check out": "离开登记", "Badge": "访客证",
     "No visitors that day.": "当天没有访客。", "Check a visitor in": "访客登记", "Name": "姓名", "Company": "单位",
-    "People": "人员", "Departments": "部门", "Visitor's phone": "访客电话", "Has an appointment": "有预约",
+    "People": "人员", "Departments": "部门", "Visitor's phone": "访客电话", "Has an appointment": "有预约", "Appointment time": "预约时间",
     "Check in": "登记", "Visitor badge": "访客证", "Print": "打印", "Back to visitors": "返回访客",
     # organisation
     "Saved. Calls use the new directory from now on.": "已保存。此后的来电使用新的通讯录。",

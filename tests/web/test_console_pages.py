@@ -173,10 +173,12 @@ def test_staff_acknowledge_then_close_a_message(console):
 def test_a_visitor_is_checked_in_badged_and_checked_out(console):
     client = console.client("oscar")
     response = client.post("/visitors", data={"csrf": client.csrf(), "name": "孙女士", "company": "<b>Bold</b> Ltd",
-                                              "purpose": "送合同", "host": "wang-qiang", "appointment": "1"})
+                                              "purpose": "送合同", "host": "wang-qiang", "appointment": "1",
+                                              "appointment_time": "14:30"})
     assert response.status_code == 303
     visit_id = int(response.headers["Location"].rsplit("-", 1)[1])
-    assert "孙女士" in client.get("/visitors").text
+    page = client.get("/visitors").text
+    assert "孙女士" in page and "14:30" in page
     badge = client.get(f"/visitors/{visit_id}/badge").text
     with console.database.session() as session:
         host = load_directory(session).person("wang-qiang")
@@ -187,6 +189,9 @@ def test_a_visitor_is_checked_in_badged_and_checked_out(console):
         assert visits.get_visit(session, visit_id).status is visits.VisitStatus.LEFT
     refused = client.post("/visitors", data={"csrf": client.csrf(), "name": "X", "host": "nobody-here"})
     assert refused.status_code == 400
+    bad_time = client.post("/visitors", data={"csrf": client.csrf(), "name": "Y", "appointment": "1",
+                                              "appointment_time": "25:00"})
+    assert bad_time.status_code == 400 and "HH:MM" in bad_time.text
 
 
 # ---------------------------------------------------------------------------------- organisation

@@ -40,6 +40,8 @@ class Screening(TurnBase):
         elif field == "appointment":
             said = appointment_of(text)  # "约了的 他让我三点前到", "电话里约过了"
             c.appointment = said if said is not None else parse.yes_no(text, intent)
+            if c.appointment:
+                c.appointment_time = c.appointment_time or parse.clock_time(text)  # "yes, at ten thirty"
         if field and not self.caller().knows(field):
             self.misunderstood(lambda: self.ask(Pending.IDENTITY, "ask_again_name" if field == "name"
                                                 else f"ask_{field}", name=self.target_name()))

@@ -29,6 +29,7 @@ class Visitor(TurnBase):
         with self.r.database.session() as session:
             visit = visits.register_visit(session, c.caller_name or "", company=c.caller_company, purpose=c.purpose,
                                           host=c.target, appointment=bool(c.appointment),
+                                          appointment_time=c.appointment_time if c.appointment else None,
                                           conversation=c.conversation, at=self.now)
             if person is not None:
                 messages.take_message(
@@ -45,7 +46,9 @@ class Visitor(TurnBase):
 
 
 def _visit_notice(c: Conversation, visit_id: int) -> str:
-    appointment = "有预约" if c.appointment else "无预约"
+    appointment = "无预约"
+    if c.appointment:
+        appointment = f"约了{c.appointment_time}" if c.appointment_time else "有预约"
     company = f"（{c.caller_company}）" if c.caller_company else ""
     purpose = f"，事由：{c.purpose}" if c.purpose else ""
     return f"访客{c.caller_name or ''}{company}已到前台，{appointment}{purpose}。访客登记号 {visit_id}。"

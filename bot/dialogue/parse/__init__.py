@@ -19,9 +19,10 @@ from bot.dialogue.parse.numbers import (
     wants_same_number,
 )
 from bot.dialogue.parse.text import MAX_MATTER_CHARS, MAX_TEXT_CHARS, Identity
+from bot.dialogue.parse.times import clock_time
 
 __all__ = [
-    "MAX_MATTER_CHARS", "MAX_TEXT_CHARS", "Identity", "caller_identity", "caller_name", "clean_matter", "company",
+    "MAX_MATTER_CHARS", "MAX_TEXT_CHARS", "Identity", "caller_identity", "caller_name", "clean_matter", "clock_time", "company",
     "format_number_for_readback", "is_not_urgent", "is_urgent", "ordinal_choice", "phone_number", "satisfaction_score",
     "wants_same_number", "yes_no",
 ]

@@ -58,7 +58,8 @@ async def check_in(request: web.Request) -> web.StreamResponse:
         record = visits.register_visit(
             session, form_text(form, "name", 200), company=form_text(form, "company", 200) or None,
             purpose=form_text(form, "purpose", 2000) or None, host=host,
-            appointment=form_text(form, "appointment", 3) == "1", contact=form_text(form, "contact", 64) or None)
+            appointment=form_text(form, "appointment", 3) == "1", contact=form_text(form, "contact", 64) or None,
+            appointment_time=form_text(form, "appointment_time", 5) or None)
         audit(session, request, "visit.check_in", str(record.id), record.name)
         return record
 
