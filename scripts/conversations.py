@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", help="conversation ids (default: all)")
     parser.add_argument("--verbose", action="store_true", help="print every conversation and problem")
-    parser.add_argument("--min-pass", type=float, default=0.0, help="exit 1 below this rate in any category")
+    parser.add_argument("--min-pass", type=float, default=0.0, help="exit 1 below this rate in any category (zh and en together)")
     parser.add_argument("--results", type=Path, default=ROOT / "results" / "conversations.json")
     args = parser.parse_args(argv)
     model = current_model()
@@ -176,7 +176,9 @@ def main(argv: list[str] | None = None) -> int:
         "conversations": [{"id": v.conversation.id, "passed": v.passed, "problems": v.problems} for v in verdicts],
     }, ensure_ascii=False, indent=2), encoding="utf-8")
     leaked = any("DISCLOSED" in p for v in verdicts for p in v.problems)
-    below = [c for c, row in rows.items() if min(row.values()) < args.min_pass]
+    below = [c for c, row in rows.items() if row["all"] < args.min_pass]  # a category, both languages together
+    if below:
+        print(f"below {args.min_pass:.0%}: {', '.join(below)}")
     return 1 if leaked or below else 0
 
 
