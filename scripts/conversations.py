@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 from conversation_set import (  # noqa: E402
+    SET_DIR,
     Conversation,
     Reply,
     check_outcome,
@@ -106,8 +107,8 @@ def records(db_url: str, sender: str) -> tuple[list[dict], list[dict], dict | No
 
 
 def run_organisation(name: str, conversations: list[Conversation], workdir: Path, model: Path,
-                     verbose: bool) -> list[Verdict]:
-    org_file = organisation_file(name)
+                     verbose: bool, set_dir: Path = SET_DIR) -> list[Verdict]:
+    org_file = organisation_file(name, set_dir)
     servers = Servers(workdir=workdir / name, model=model, db_url=f"sqlite:///{workdir / name}.db")
     servers.start()
     try:
@@ -158,17 +159,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="print every conversation and problem")
     parser.add_argument("--min-pass", type=float, default=0.0, help="exit 1 below this rate in any category (zh and en together)")
     parser.add_argument("--results", type=Path, default=ROOT / "results" / "conversations.json")
+    parser.add_argument("--set", type=Path, default=SET_DIR, dest="set_dir",
+                        help="a conversation set laid out like tests/conversations/ (zh/, en/, orgs/)")
     args = parser.parse_args(argv)
     model = current_model()
     if model is None:
         raise SystemExit("no trained model for the current data: `make model` first")
-    conversations = [c for c in load_set() if not args.only or c.id in args.only]
+    conversations = [c for c in load_set(args.set_dir) if not args.only or c.id in args.only]
     by_org: dict[str, list[Conversation]] = defaultdict(list)
     for conversation in conversations:
         by_org[conversation.organisation].append(conversation)
     with tempfile.TemporaryDirectory(prefix="frontdesk-conversations-") as work:
         verdicts = [v for name, group in sorted(by_org.items())
-                    for v in run_organisation(name, group, Path(work), model, args.verbose)]
+                    for v in run_organisation(name, group, Path(work), model, args.verbose, args.set_dir)]
     rows = report(verdicts)
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps({
