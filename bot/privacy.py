@@ -4,7 +4,8 @@ Callers and visitors are told about staff only through `PublicPerson` / `PublicD
 which have no field for a mobile number and carry an extension only where the policy lets it
 be told. As a second line of defence, every text leaving the receptionist for a caller or a
 visitor passes through `scrub_for_caller`, which blanks out any protected number however it
-is written (digits with spaces or dashes, Chinese numerals, 幺 for one).
+is written (bot/digit_forms.py: any Unicode digits, Chinese numerals plain, financial or
+positional, English number words; any separators; a number split by a few words).
 
 Staff-facing output (the CLI, the console, e-mails to staff) may show extensions, but never a
 mobile: that is only ever placed in a transfer payload's `destination`, and only for the phone
@@ -14,22 +15,11 @@ shows its client whatever it receives, so a conversation there never connects to
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from bot.digit_forms import Chunk, chunks, is_separator
 from bot.org.model import Department, Directory, Person
 
-_DIGIT_VALUES = {
-    **{str(d): str(d) for d in range(10)},
-    **dict(zip("零〇一二三四五六七八九", "0012345678" + "9")),
-    "幺": "1", "两": "2", "洞": "0",
-    **{chr(0xFF10 + d): str(d) for d in range(10)},  # full-width digits
-}
-_SEPARATORS = " -()\u00a0.，,、"
-_NUMBER_RUN = re.compile(
-    "[" + re.escape("".join(_DIGIT_VALUES)) + "](?:[" + re.escape("".join(_DIGIT_VALUES) + _SEPARATORS) + "]*["
-    + re.escape("".join(_DIGIT_VALUES)) + "])?"
-)
 _MASK = "***"
 _MIN_MOBILE_TAIL = 7
 MOBILE_CHANNELS = frozenset({"phone"})
@@ -83,8 +73,9 @@ def public_department(department: Department) -> PublicDepartment:
 
 
 def digits_of(text: str) -> str:
-    """The digits a run of text spells, whatever the script: '139 0000-0001', '一三九', '幺'."""
-    return "".join(_DIGIT_VALUES.get(ch, "") for ch in text)
+    """The digits a text spells, whatever the script or words: '139 0000-0001', '一三九', '幺',
+    '八千零一', 'eight oh oh one'."""
+    return "".join(chunk.digits for chunk in chunks(text or ""))
 
 
 def _protected(directory: Directory) -> tuple[frozenset[str], frozenset[str]]:
@@ -111,17 +102,59 @@ def _protected_numbers(directory: Directory) -> tuple[frozenset[str], frozenset[
     return frozenset(mobiles), frozenset(extensions)
 
 
+MAX_WORD_GAP = 6
+"""Pieces of a number split by a few words ("一三九 零零零零 再加 零零零一") still count together."""
+MAX_RUN_DIGITS = 24
+
+
 def scrub_for_caller(text: str, directory: Directory) -> str:
-    """`text` with every protected number (a staff mobile, a private direct extension) masked."""
+    """`text` with every protected number (a staff mobile, a private direct extension) masked,
+    however it is written: every run of number pieces that spells one is blanked out."""
     mobiles, extensions = _protected(directory)
+    if not mobiles and not extensions:
+        return text
+    pieces = chunks(text)
+    run_digits = _digits_per_run(text, pieces)
+    masked: set[int] = set()
+    for first in range(len(pieces)):
+        digits = ""
+        for last in range(first, len(pieces)):
+            if last > first and not _same_number(text, pieces[last - 1], pieces[last], run_digits, last):
+                break
+            digits += pieces[last].digits
+            if len(digits) > MAX_RUN_DIGITS:
+                break
+            if digits in extensions or any(tail in digits for tail in mobiles):
+                masked.update(range(first, last + 1))
+    out, at = [], 0
+    for index in sorted(masked):
+        out += [text[at:pieces[index].start], _MASK]
+        at = pieces[index].end
+    return "".join(out) + text[at:]
 
-    def mask(match: re.Match[str]) -> str:
-        digits = digits_of(match.group(0))
-        if digits in extensions or any(tail in digits for tail in mobiles):
-            return _MASK
-        return match.group(0)
 
-    return _NUMBER_RUN.sub(mask, text)
+def _digits_per_run(text: str, pieces: list[Chunk]) -> list[int]:
+    """For each piece, how many digits its run has (pieces joined by separators only: "1 3 9")."""
+    runs: list[list[int]] = []
+    for index, piece in enumerate(pieces):
+        if runs and is_separator(text[pieces[index - 1].end:piece.start]):
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    sizes = [0] * len(pieces)
+    for run in runs:
+        for index in run:
+            sizes[index] = sum(len(pieces[i].digits) for i in run)
+    return sizes
+
+
+def _same_number(text: str, before: Chunk, after: Chunk, run_digits: list[int], after_index: int) -> bool:
+    """Whether two neighbouring pieces may be parts of one number: only separators between them,
+    or a few words between two runs of two digits or more ("一三九 零零零零 再加 零零零一")."""
+    gap = text[before.end:after.start]
+    if is_separator(gap):
+        return True
+    return len(gap) <= MAX_WORD_GAP and run_digits[after_index - 1] >= 2 and run_digits[after_index] >= 2
 
 
 def is_staff_mobile(number: str | None, directory: Directory) -> bool:
