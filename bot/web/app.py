@@ -274,10 +274,16 @@ def redirect(location: str) -> web.Response:
 
 
 def local_path(target: str | None, default: str = "/") -> str:
-    """`target` when it is a path on this site, else `default` (no open redirects)."""
+    """`target` when it is a path on this site, else `default` (no open redirects).
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so "/\t/evil.example"
+    is "//evil.example", another site: any control character, space or backslash refuses it."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
-    return target
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
 
 
 def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,

@@ -162,6 +162,11 @@ def test_sign_in_never_redirects_to_another_site(console):
     response = client.post("/signin", data={"username": "ada", "password": PASSWORDS["ada"], "form_token": token,
                                             "next": "//evil.example/x"})
     assert response.headers["Location"] == "/"
+    page = client.get("/signin?next=/%09/evil.example")
+    token = re.search(r'name="form_token" value="([^"]+)"', page.text).group(1)
+    response = client.post("/signin", data={"username": "ada", "password": PASSWORDS["ada"], "form_token": token,
+                                            "next": "/\t/evil.example"})
+    assert response.headers["Location"] == "/"
 
 
 def test_viewing_a_transcript_is_audited_with_who_and_which_call(console):

@@ -376,6 +376,9 @@ def test_the_language_toggle_switches_the_console_to_english_and_back(console):
     english = client.get("/").text
     assert "Live board" in english and "实时看板" not in english
     assert client.get("/lang/zh?next=https://evil.example").headers["Location"] == "/"
+    for dodge in ("/%09/evil.example", "/%0a/evil.example", "/%0d%0a/evil.example", "/%5C/evil.example",
+                  "/%20/evil.example"):
+        assert client.get(f"/lang/zh?next={dodge}").headers["Location"] == "/", dodge
 
 
 def test_cookies_are_marked_secure_when_configured_for_https(db_url, demo_directory, tmp_path):
