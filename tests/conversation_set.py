@@ -190,9 +190,14 @@ def check_outcome(outcome: dict[str, Any], messages: list[dict[str, Any]], visit
 
 
 def _check_message(want: dict[str, Any], messages: list[dict[str, Any]]) -> list[str]:
+    """Some message of the conversation matches (at the kiosk the host's notice of the visit is one
+    too); the problems of the closest one otherwise."""
     if not messages:
         return ["no message was taken"]
-    message = messages[-1]
+    return min((_message_problems(want, message) for message in messages), key=len)
+
+
+def _message_problems(want: dict[str, Any], message: dict[str, Any]) -> list[str]:
     problems = []
     if "for" in want and message.get("for") != want["for"]:
         problems.append(f"message for {message.get('for')!r}, expected {want['for']!r}")

@@ -17,6 +17,8 @@ NUMBER, NAME, TEXT = "13812345678", "张先生", "上个月的发票还没收到
     ("哦不是发票 是对账单 其他都对", Correction("text", "上个月的对账单还没收到")),
     ("名字不对", Correction("name", None)),
     ("内容说错了", Correction("text", None)),
+    ("尾号应该是五六九九 不是五六七八", Correction("number", "13812345699")),
+    ("no it ends in six seven nine not six seven eight", Correction("number", "13812345679")),
 ])
 def test_one_field_is_corrected_and_only_that_one(said, expected):
     assert correction(said, NUMBER, NAME, TEXT) == expected

@@ -629,3 +629,17 @@ def test_a_number_asked_for_one_of_two_namesakes_then_put_through_to_the_one_des
     reply = call.says("张伟的手机号多少 做销售的那个", "ask_phone_number")
     assert "不能提供" in text_of(reply) and reply.payloads == []
     assert transfer_of(call.says("那你帮我转过去吧", "affirm"))["target"] == "zhang-wei-sales"
+
+
+def test_an_internal_caller_who_says_their_own_name_is_not_put_through_to_themselves(call):
+    call.start(internal=True, caller_id="8503")
+    reply = call.says("帮我接一下张总 我研发部郑凯", "request_person")
+    assert reply.payloads == [] and "张总" in text_of(reply)
+
+
+def test_a_department_word_in_the_callers_company_does_not_take_the_message(call, demo_db):
+    call.start()
+    call.says("找一下财务部的李娜", "request_person")
+    call.result("no_answer")
+    reply = call.says("行 那留个言 我宏远销售公司的 姓卓 电话一三七 一二三四 八八九九 对账单寄出了", "leave_message")
+    assert "给李娜的留言" in text_of(reply) and "宏远销售公司" not in text_of(reply).split("内容")[1]

@@ -72,3 +72,20 @@ def test_what_the_caller_came_for_in_their_introduction_is_the_matter():
 @pytest.mark.parametrize("text", ["no it can wait until tomorrow", "不着急 明天再说"])
 def test_saying_it_can_wait_is_not_the_matter(text):
     assert matter_of(text) is None
+
+
+def test_an_appointment_said_as_i_ve_got_a_ten_fifteen():
+    facts = harvest("hi I've got a ten fifteen with Jenny Chen")
+    assert (facts.appointment, facts.appointment_time) == (True, "10:15")
+
+
+@pytest.mark.parametrize("text", ["hi is Mr Xu there", "could you give me her mobile number", "yes ok a message",
+                                  "不好意思 我英语不太好", "王经理在吗"])
+def test_a_question_or_a_request_is_not_the_matter(text):
+    assert matter_of(text) is None
+
+
+def test_a_company_answered_then_described_is_not_the_matter():
+    from bot.dialogue.frame import describes_the_company
+    assert describes_the_company("联达 做水处理设备的那个联达")
+    assert not describes_the_company("联达的 来谈下个月的订单")

@@ -181,6 +181,13 @@ def test_no_company_when_none_is_named(text):
     ("just tell him Sarah Lee from Contoso called", Identity("Sarah Lee", "Contoso")),
     ("tell her the samples are ready", Identity(None, None)),
     ("你好 我来找财务部的刘总监", Identity(None, None)),
+    ("我顺丰速运的 姓孟", Identity("孟", "顺丰速运")),
+    ("我们杭州联达的 想问下货款", Identity(None, "杭州联达")),
+    ("我约了人事部的孙丽 我姓江", Identity("江", None)),
+    ("我找财务部的张伟 张会计", Identity(None, None)),
+    ("yes sorry, Mark Hill", Identity("Mark Hill", None)),
+    ("could you ask Nina to call back Peter Grant on his mobile", Identity("Peter Grant", None)),
+    ("I'm Sam Ortiz from the Evening Post", Identity("Sam Ortiz", "Evening Post")),
 ])
 def test_name_and_company_from_one_utterance(text, identity):
     assert caller_identity(text) == identity

@@ -47,6 +47,9 @@ def router() -> TopicRouter:
     ("the pump you installed last week stopped working this morning", "shouhou"),
     ("我们的货今天能发出来吗 物流单号还没有", "chuyun"),
     ("our shipment hasn't arrived, the tracking number shows nothing", "chuyun"),
+    ("网上有人卖山寨的 连牌子都仿冒你们的", "fawu"),
+    ("someone is selling counterfeit pumps with your logo on them", "fawu"),
+    ("泵一直报错 上次来修的师傅也没弄好", "shouhou"),
 ])
 def test_a_matter_in_the_callers_words_finds_its_department(router: TopicRouter, text: str, department: str) -> None:
     routing = router.route(text)
@@ -74,6 +77,12 @@ def test_two_departments_that_fit_equally_are_both_offered_not_guessed(router: T
     assert routing.clear is None
     offered = [m.department for m in routing.two_best]
     assert len(offered) == 2 and set(offered) <= {"fawu", "xiaoshou", "caigou"}
+
+
+@pytest.mark.parametrize("text", ["our house was sold, who handles the papers for the buyer", "我想问一下税的事"])
+def test_a_sales_reading_needs_a_word_of_selling(text: str) -> None:
+    assert plausible_intent("sales_pitch", text) is None
+    assert plausible_intent("sales_pitch", "我们是做净水设备的 想跟你们合作") == "sales_pitch"
 
 
 def test_the_sales_departments_are_known_by_kind(router: TopicRouter) -> None:

@@ -22,6 +22,8 @@ _FIELD_WORDS = {
     "text": re.compile(r"内容|事情|事由|留言|意思|message|matter", re.IGNORECASE),
 }
 _TAIL = re.compile(r"(?:后面|最后|后|last)\s*(\S{1,5}?)\s*(?:位|个数字?|digits?)")
+_ENDS_IN = re.compile(r"\bends? (?:in|with)\b|尾号|尾数", re.IGNORECASE)
+""""it ends in five four four", "尾号是三三一九": as many digits at the end as are said."""
 _HEAD = re.compile(r"(?:前面|开头|前|first)\s*(\S{1,5}?)\s*(?:位|个数字?|digits?)")
 _ZH_SWAP = re.compile(r"不是(?P<old>[^\s,，。是]{1,12})[\s,，。]*(?:是|而是|改成|应该是)(?P<new>[^\s,，。]{1,30})")
 _ZH_SWAP_BACK = re.compile(r"是(?P<new>[^\s,，。]{1,30}?)[\s,，。]*不是(?P<old>[^\s,，。]{1,12})")
@@ -54,16 +56,24 @@ def correction(utterance: str, number: str, name: str, text: str) -> Correction 
     return Correction(field, None) if field else None
 
 
+_OLD_DIGITS = re.compile(
+    r"(?:而不是|不是)\s*[零〇一幺二两三四五六七八九洞\d]+"
+    r"|\b(?:not|instead of)\s+(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple|\d+)[\s,-]*)+",
+    re.IGNORECASE)
+""""是三三幺九 不是三三幺五", "ends in five four four not five four one": the digits being replaced."""
+
+
 def _number(said: str, number: str) -> Correction | None:
+    said = _OLD_DIGITS.sub(" ", said)
     digits = parse.phone_number(said) or _short_digits(said)
     if not digits or not number:
         return None
     plain = digits.lstrip("+")
     if len(plain) > 11 and re.fullmatch(r"1[3-9]\d{9}", plain[-11:]) and not digits.startswith("+"):
         plain = digits = plain[-11:]  # "是一三八 不是一三九 一三八 二二七六 零零四五": the mobile said last
-    for pattern, at_end in ((_TAIL, True), (_HEAD, False)):
+    for pattern, at_end in ((_TAIL, True), (_HEAD, False), (_ENDS_IN, True)):
         part = pattern.search(said)
-        count = _count(part.group(1)) if part else None
+        count = (_count(part.group(1)) if part.groups() else len(plain)) if part else None
         if count and len(plain) == count and count < len(number):
             return Correction("number", number[:-count] + plain if at_end else plain + number[count:])
     own = "".join(ch for ch in number if ch.isdigit())

@@ -20,6 +20,11 @@ _MESSAGE = (r"留言|留个言|留话|留个话|转告|转达|带个话|告诉�
             r"message|call (?:me )?back|get back to me|ring me|contact me|let (?:him|her|them) know|"
             r"tell (?:him|her|them)|pass (?:it |this )?on|note for|return my call")
 
+_SELLING = (r"推广|合作|产品|介绍|优惠|促销|代理|加盟|报价|方案|营销|广告|网站|服务商|供应|采购|业务|贷款|保险|理财|培训|招商|"
+            r"演示|系统|软件|平台|设备|做\S{1,8}的|"
+            r"猎头|机会|展会|offer|promot|partner|product|service|solution|demo|discount|deal|quote|advertis|"
+            r"marketing|opportunit|introduc|sell|supplier|vendor|loan|insurance|training|sponsor|recruit|headhunt|"
+            r"software|platform|system|we make|we offer|we provide")
 _NUMBER = (r"电话|号码|手机|联系方式|微信|怎么联系|多少号|分机|number|mobile|cell|phone|contact|reach (?:him|her|them)|"
            r"whatsapp|wechat|extension")
 
@@ -34,6 +39,7 @@ NEEDS_CUE: dict[str, re.Pattern[str]] = {
     "leave_message": re.compile(_MESSAGE, re.IGNORECASE),
     "callback_request": re.compile(_MESSAGE, re.IGNORECASE),
     "ask_phone_number": re.compile(_NUMBER, re.IGNORECASE),
+    "sales_pitch": re.compile(_SELLING, re.IGNORECASE),
 }
 
 

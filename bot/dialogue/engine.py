@@ -42,7 +42,7 @@ from bot.dialogue.flows.inquiry import Inquiries
 from bot.dialogue.flows.message import MessageTaking
 from bot.dialogue.flows.screening import Screening
 from bot.dialogue.flows.visitor import Visitor
-from bot.dialogue.frame import harvest, matter_of, message_wish
+from bot.dialogue.frame import describes_the_company, harvest, matter_of, message_wish
 from bot.dialogue.language import detect_language
 from bot.dialogue.phrases import DAYPARTS
 from bot.dialogue.state import Conversation, Event, Heard, Pending, Reply, Start, TransferReport
@@ -182,7 +182,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
     def leave_a_message(self, text: str) -> None:
         """The caller asks to leave a message: for whom they name, else for whom they wanted."""
         c = self.c
-        named = self.named_target(text)
+        named = self.named_target(self.without_the_caller(text))
         if named:
             c.target, c.target_kind = named.id, named.kind
         c.purpose = c.purpose or matter_of(text)  # "你直接帮我给他留个言吧 约个采访的事"
@@ -209,7 +209,12 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             facts = replace(facts, matter=None)  # "周敏在不在": whom they want, not what about
         if not c.purpose and c.pending in _OPEN_TO_A_MATTER:
             c.purpose = facts.matter
-        elif not c.purpose and c.pending is Pending.IDENTITY and c.asking[:1] != ["purpose"]:
+        elif c.purpose and facts.matter and facts.matter not in c.purpose and (
+                c.pending is Pending.OFFER_MESSAGE
+                or (message_wish(text) and c.pending in {Pending.OFFER_MOBILE, Pending.CLOSED_URGENT})):
+            c.purpose = f"{c.purpose}{'；' if c.language == 'zh' else '. '}{facts.matter}"  # more said with the message
+        elif not c.purpose and c.pending is Pending.IDENTITY and c.asking[:1] != ["purpose"] \
+                and not (c.asking[:1] == ["company"] and describes_the_company(text)):
             c.purpose = matter_of(text, answering=True)  # "我叫黎明轩 苏州银行的 来送开户资料": the rest
         if message_wish(text) == "if_unanswered":
             c.message_if_unanswered = True
@@ -223,7 +228,8 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             c.urgent, c.calm = True, False
             if intent in _NOT_IN_AN_EMERGENCY:
                 intent = None  # "仓库报警器一直在响" is not a sales call, "找值班的" not a request for a number
-        named = next((found for tail in request_tails(text) if (found := self.named_target(tail))), None)
+        named = next((found for tail in request_tails(self.without_the_caller(text))
+                      if (found := self.named_target(tail))), None)
         if intent == "request_operator" or asks_for_a_human(text):
             self.to_operator("connecting_operator")
         elif says_goodbye(text) and c.pending in _COLLECTING - {Pending.SATISFACTION}:

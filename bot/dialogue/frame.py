@@ -31,13 +31,16 @@ more often whom they want)."""
 
 _SET_ASIDE = re.compile(
     r"^留|^(?:喂+|你好|您好|hello|hi|hey|good (?:morning|afternoon|evening)|总机|行|好|好的|好吧|行吧|那好|那行|嗯+|对|对的|是的|那|那个|"
-    r"呃+|额|um+|uh+|ok|okay|yes|yeah|please|thanks|谢谢|麻烦了?|就这样|就这些)$"
+    r"呃+|额|um+|uh+|ok|okay|yes|yeah|please|thanks|谢谢|麻烦了?|就这样|就这些|不好意思|对不起|抱歉|sorry|excuse me)$"
     r"|我是|我叫|我姓|免贵|姓\S|这边是|这里是|我们是|this is|my name|i'?m |i am "
     r"|找|转|接一下|接个|帮我接|给我接|拜访|来访|见一下|见见|看望|visit|(?:see|meet) (?:mr|ms|mrs|dr|him|her)|留个?言|留个?话|带个?话|转告|回个?电话|回电|回我|打给我|打我|联系我|"
     r"^(?:我的|我)?(?:电话|号码|手机号?|分机|座机)|刚才(?:都)?(?:说|讲)(?:了|过)|already (?:said|told)|"
     r"speak (?:to|with)|talk (?:to|with)|put me through|looking for|get hold of|message for|leave a message|"
     r"call (?:me )?back|get back to me|my number|number is|reach me"
-    r"|^(?:很|非常|特别|有点)?急+|^不急|^急着用$|不着急|明天再说|urgent|not urgent|no rush|no hurry|can wait|下班了",
+    r"|^(?:很|非常|特别|有点)?急+|^不急|^急着用$|不着急|明天再说|节后再说|urgent|not urgent|no rush|no hurry|can wait|下班了"
+    r"|^(?:(?:yes|yeah|ok|okay|sure|all right|alright|then|so|fine|just)\s+)*(?:a |take a |leave a )?message$"
+    r"|\b(?:is|are) (?:\w+ ){0,3}(?:available|there|in)\s*\??$|\bisn'?t it\b|\bholiday\b|在不在|在吗|放假|下班了吗|还上班吗"
+    r"|\b(?:give|tell|send) me (?:his|her|their|the) (?:cell|mobile|phone|number|direct)|手机号|号码给我|电话给我",
     re.IGNORECASE)
 _ONLY_DIGITS = re.compile(r"^[\d零〇一幺二两三四五六七八九十+\-\s]+$|^(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|"
                           r"nine|double|triple|plus)\s*)+$", re.IGNORECASE)
@@ -46,17 +49,18 @@ _APPOINTMENT = re.compile(
     r"约了|约好|约过|预约|有约|约的|约在|约定|appointment|have an? (?:\w+ )?(?:meeting|o'?clock)|meeting with|"
     r"\b(?:my|our) (?:\w+ )?(?:o'?clock|meeting)\b|"
     r"(?:i'?m|we'?re) expected|scheduled|booked|"
-    r"have an? (?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})\b", re.IGNORECASE)
+    r"(?:have|got) an? (?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})\b", re.IGNORECASE)
 _NO_APPOINTMENT = re.compile(r"没(?:有)?(?:预约|约)|没约|no appointment|not (?:booked|expected)|without an appointment",
                              re.IGNORECASE)
 
-_ABOUT = re.compile(r"\b(?:about|regarding|concerning|re)\b:?\s+(.+?)(?:[,.;!?]|\s+(?:and )?my number|$)",
-                    re.IGNORECASE)
+_ABOUT = re.compile(r"\b(?:about|regarding|concerning|re)\b:?\s+(.+?)(?:[.;!?]|,?\s+(?:and )?my number|"
+                    r",\s*(?:please |can you |could you )?(?:call|ring)|$)", re.IGNORECASE)
 """English callers name the matter after "about": "call me back about the quote we discussed"."""
 
 _DOING = frozenset("来找给送帮去要想在是到过拿取办问说做交谈修看")
 """First characters of "来送发票的", "办执照的": what they come to do, not where they are from."""
-_LANGUAGE_TALK = re.compile(r"中文不太好|中文不好|不会说中文|英文不好|说英文|讲英文|说中文|讲中文|speak (?:english|chinese)|"
+_LANGUAGE_TALK = re.compile(r"中文不太好|中文不好|不会说中文|英[文语]不太?好|不会说英[文语]|说英[文语]|讲英[文语]|说中文|讲中文|"
+                            r"speak (?:english|chinese)|"
                             r"in english|in chinese|my chinese|my english|don'?t speak", re.IGNORECASE)
 _SPELLED = re.compile(r"(\S)\S{0,3}的\1|弓长张|立早章|木子李|耳东陈|口天吴|文刀刘|双木林|古月胡|草头黄|三横王|言午许|禾口程|"
                      r"人可何|子小孙|关耳郑|双口吕|门口闫|走肖赵|\bspelt?\b|\bspelled\b|as in\b")
@@ -125,6 +129,18 @@ def matter_of(text: str, answering: bool = False) -> str | None:
     return matter if size >= (MIN_ANSWER_MATTER_CHARS if answering else MIN_MATTER_CHARS) else None
 
 
+_WHAT_THEY_DO = re.compile(r"^(?:是|就是)?(?:做|搞|生产|专门做|专做|卖)\S|^(?:we )?(?:make|making|sell|selling|do|build)\b",
+                           re.IGNORECASE)
+
+
+def describes_the_company(text: str) -> bool:
+    """"汇川 做伺服电机的那个汇川", "Xaar, we make print heads": the company answered, then described."""
+    han = bool(re.search(r"[\u4e00-\u9fff]", text or ""))
+    clauses = [c.strip() for c in (_CLAUSE if han else _EN_CLAUSE).split(text or "") if c and c.strip()]
+    first = clauses[0] if clauses else ""
+    return any((len(first) >= 2 and first in clause) or _WHAT_THEY_DO.match(clause) for clause in clauses[1:])
+
+
 _REQUEST_THEN_MATTER = re.compile(
     r"^.{0,6}?(?:找|转|接|跟)\S{1,8}?(?:聊一?下|谈一?下|谈谈|聊聊|说一?下|问一?下|商量一?下|沟通一?下|确认一?下|了解一?下|"
     r"反映一?下|汇报一?下)(?P<matter>\S{3,})")
@@ -163,8 +179,8 @@ def _set_aside(clause: str) -> bool:
     if _SPELLED.search(clause) or (len(clause) <= 3 and parse.caller_name(clause)):
         return True  # "双口吕", "占卜的卜", "卜凡": the name spelled out or said again
     company = parse.company(clause)
-    if company and len(clause.replace(company, "").strip("的 ")) <= 1:
-        return True  # "苏州银行的": where they are from
+    if company and len(re.sub(r"^我是?|的\S{0,6}$", "", clause.replace(company, "")).strip("的 ")) <= 1:
+        return True  # "苏州银行的", "我德邦物流的司机": where they are from
     if (re.fullmatch(r"[\u4e00-\u9fff]{2,8}的", clause) and clause[0] not in _DOING) \
             or re.match(r"(?i)from\s+\S+(?:\s+\S+){0,3}$", clause):
         return True  # "锦华模具的", "from Barilla": the company, in a word

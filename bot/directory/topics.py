@@ -51,8 +51,11 @@ DOMAINS: tuple[Domain, ...] = (
         "专利", "侵权", "侵犯", "商标", "版权", "著作权", "知识产权", "律师函", "律师", "诉讼", "起诉", "官司", "仲裁", "法院",
         "传票", "违约", "合同纠纷", "条款", "合规", "法律", "索赔", "patent", "infring", "trademark", "copyright",
         "intellectual property", "lawsuit", "sue ", "suing", "litigation", "court", "subpoena", "arbitration",
-        "legal", "breach", "clause", "lawyer", "attorney", "cease and desist", "compliance", "claim for damages"),
-        strong=("专利", "侵权", "律师函", "诉讼", "起诉", "patent", "infring", "lawsuit", "litigation", "cease and desist")),
+        "legal", "breach", "clause", "lawyer", "attorney", "cease and desist", "compliance", "claim for damages",
+        "假冒", "仿冒", "山寨", "盗版", "冒牌", "counterfeit", "fake", "knock-off", "knockoff", "pirat", "logo",
+        "look exactly like"),
+        strong=("专利", "侵权", "律师函", "诉讼", "起诉", "假冒", "仿冒", "patent", "infring", "lawsuit", "litigation",
+                "cease and desist", "counterfeit", "fake")),
     Domain("contracts", ("法务", "legal", "销售", "sales"), (
         "合同", "协议", "contract", "agreement")),
     Domain("finance", ("财务", "会计", "出纳", "结算", "finance", "financial", "accounting", "accounts"), (
@@ -72,14 +75,16 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("sales", ("销售", "营销", "业务部", "市场部", "sales", "marketing", "business development"), (
         "买", "购买", "价格", "多少钱", "什么价", "报价", "订购", "订货", "订单", "订的", "下单", "order ", "our order", "代理", "经销", "样品", "样机", "产品介绍",
         "优惠", "buy", "purchas", "price", "quote", "quotation", "pricing", "how much", "distributor", "dealer",
-        "brochure", "demo", "place an order", "order some", "discount"),
+        "brochure", "demo", "place an order", "order some", "discount", "卖给我们", "卖给我们的", "签单", "签合同",
+        "sold us", "sold me", "signed the order", "our account manager", "salesman", "salesperson"),
         strong=("报价", "询价", "quote", "quotation", "a price", "price for", "how much")),
     Domain("service", ("售后", "客服", "维修", "after-sales", "customer service", "service department",
                        "customer support", "technical support"), (
         "坏了", "故障", "维修", "修一下", "堵了", "卡纸", "不工作", "不能用", "用不了", "不好用", "报修", "保修", "退货",
         "换货", "质量问题", "出问题", "毛病", "安装", "调试", "不出墨", "不打印", "broken", "repair", "fault", "not working",
         "jam", "warranty", "return", "replacement", "defect", "error code", "stopped working", "keeps failing",
-        "doesn't work", "does not work", "malfunction", "install"),
+        "doesn't work", "does not work", "malfunction", "install", "修机器", "修的", "来修", "没人来修", "白杠", "糊了",
+        "打不出", "报错", "fix the", "fix our", "technician", "engineer to come"),
         strong=("坏了", "故障", "报修", "保修", "broken", "repair", "not working", "warranty", "stopped working")),
     Domain("engineering", ("技术部", "研发", "技术中心", "工程部", "engineering", "r&d", "research and development"), (
         "硬件", "软件", "电路", "图纸", "研发", "固件", "技术方案", "技术参数", "接口", "hardware", "software", "firmware",
@@ -110,19 +115,24 @@ DOMAINS: tuple[Domain, ...] = (
     # a government service centre's sections
     Domain("business_registration", ("市场主体", "工商", "市场监管", "business registration",
                                      "company registration", "market regulation"), (
-        "营业执照", "执照", "开店", "re:开.{0,4}(?:店|公司|厂|餐馆|饭馆|超市)", "re:(?:关掉|注销|不做了?).{0,4}(?:公司|店)|(?:公司|店).{0,6}(?:关掉|注销|不做了)", "开公司", "注册公司", "个体户", "个体工商户", "注销", "经营范围", "名称核准", "法人变更",
+        "营业执照", "执照", "开店", "re:开.{0,6}(?:店|公司|厂|餐馆|饭馆|超市|铺子|铺面|小铺|摊|门面)", "办什么手续", "re:(?:关掉|注销|不做了?).{0,4}(?:公司|店)|(?:公司|店).{0,6}(?:关掉|注销|不做了)", "开公司", "注册公司", "个体户", "个体工商户", "注销", "经营范围", "名称核准", "法人变更",
         "外资企业", "外商投资", "foreign enterprise", "foreign invest", "foreign-invested",
         "re:regist\\w* (?:a |an |my |our )?(?:\\w+ ){0,3}(?:company|business|firm)",
         "business licen", "licence", "license", "register a company", "re:open (?:a|an|my|our) (?:\\w+ ){0,2}(?:shop|cafe|café|restaurant|store|business|company|bar)", "sole proprietor",
         "close down", "close my company", "start a business")),
     Domain("social_security", ("社保", "社会保障", "人社", "social security", "social insurance"), (
         "退休金", "养老金", "养老保险", "医保", "社保卡", "失业金", "失业保险", "工伤", "生育保险", "参保", "缴费", "pension",
-        "retirement", "medical insurance", "unemployment benefit", "social security card", "maternity")),
+        "retirement", "medical insurance", "unemployment benefit", "social security card", "maternity", "医保卡",
+        "不给交保险", "停缴", "断缴", "insurance card", "health insurance", "stopped paying the insurance",
+        "stop to pay the insurance", "hospital say", "re:(?:insurance|card)\\b.{0,40}\\bnot working")),
     Domain("real_estate", ("不动产", "房产", "房管", "real estate", "property registration"), (
         "过户", "房产证", "不动产证", "二手房", "买房", "卖房", "抵押", "产权", "房本", "title deed", "property transfer",
-        "transfer of ownership", "house title", "mortgage", "buying a flat", "selling a flat")),
+        "transfer of ownership", "house title", "mortgage", "buying a flat", "selling a flat", "名下",
+        "re:房子?.{0,10}(?:改到|转到|过到|改成|写上?).{0,4}名", "继承", "sold our flat", "sold my flat",
+        "buyer's name", "ownership papers", "in the buyer", "put the flat", "put it in", "inherit")),
     Domain("tax", ("税务", "办税", "tax"), (
-        "个税", "个人所得税", "汇算", "退税", "报税", "纳税", "税票", "增值税", "多交了", "交税", "税", "清税",
+        "个税", "个人所得税", "汇算", "退税", "报税", "纳税", "税票", "增值税", "多交了", "交税", "税", "清税", "发票",
+        "领发票", "开发票", "代开",
         "re:税.{0,6}(?:清掉|清一下|清了|要清|结清)", "income tax", "tax clearance",
         "tax refund", "tax return", "vat", "overpaid")),
     Domain("civil_affairs", ("民政", "civil affairs"), (

@@ -29,7 +29,7 @@ class Finding(TurnBase):
             self.closing()
             return
         self.note_identity(text, entities)
-        resolution = resolver_for(self.d).resolve(text)
+        resolution = resolver_for(self.d).resolve(self.without_the_caller(text))
         seeking = intent in _FINDING or c.pending in {Pending.WHOM, Pending.MATTER, Pending.CHOOSE}
         topics = router_for(self.d).route(text) if not resolution.confident else Routing(())
         if self.wants_duty(text) or (c.urgent and not resolution.confident and not self.is_open()):
@@ -91,6 +91,17 @@ class Finding(TurnBase):
                 and c.score >= resolution.candidates[0].score - 0.05]
         picked = self._pick_by_role([(c.kind, c.id) for c in tied], text)
         return tied[picked[0]] if len(picked) == 1 else None
+
+    def without_the_caller(self, text: str) -> str:
+        """`text` without the caller's own company and, on an internal call, the caller's own names:
+        "我德邦物流的司机" names no 物流部, "帮我接一下陈总 我技术部宋凯" from 宋凯's phone wants 陈总."""
+        own = [self.c.caller_company or ""]
+        me = self.d.person(self.c.caller_person or "") if self.c.internal else None
+        if me is not None:
+            own += [me.name, me.name_en, *me.aliases]
+        for words in sorted((w for w in own if w and len(w) >= 2), key=len, reverse=True):
+            text = re.sub(re.escape(words), " ", text, flags=re.IGNORECASE)
+        return text
 
     def only_names_someone(self, matter: str) -> bool:
         """"周敏在不在", "就是你们林总", "Henry Du in legal please" name whom the caller wants and

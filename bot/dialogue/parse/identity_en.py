@@ -27,7 +27,8 @@ very really quite actually basically maybe perhaps probably definitely certainly
 appointment meeting interview invoice payment order parcel package
 i'd i'll i've we'll we've that's what's let's can't don't won't isn't wasn't didn't doesn't there's who's
 """.split())
-_EN_COMPANY_STOP = _EN_STOP - {"new", "first", "good", "great", "one", "global"}
+_EN_COMPANY_STOP = _EN_STOP - {"new", "first", "good", "great", "one", "global", "morning", "evening", "post", "home",
+                                "office", "work", "people"}
 _EN_ORG_SUFFIXES = frozenset({
     "corp", "corporation", "inc", "incorporated", "ltd", "limited", "llc", "llp", "plc", "co", "company", "group",
     "bank", "technologies", "technology", "tech", "logistics", "express", "consulting", "systems", "solutions",
@@ -147,12 +148,17 @@ def _en_company_after_name(text: str, name: str) -> str | None:
 
 
 _EN_TELL_THEM = re.compile(r"\b(?:tell|let) (?:him|her|them)(?: know)?(?: that)?\s+", re.IGNORECASE)
+_EN_CALL_BACK = re.compile(r"\b(?:to |could |can |please )?(?:call|ring|phone) back\s+", re.IGNORECASE)
 _EN_HAS_CALLED = re.compile(r"^(?:(?:from|of|with|at) .{1,40}?\s)?(?:called|rang|phoned|is calling|was calling|"
                             r"has called|wants|would like)\b", re.IGNORECASE)
 
 
 def _en_name_in_tell_them(text: str) -> str | None:
     """"tell her Emma Clarke from the British Chamber called": the caller's name in the message."""
+    for match in _EN_CALL_BACK.finditer(text):
+        name = _latin_name_at_start(text[match.end():])
+        if name and len(name.split()) >= 2:
+            return name  # "please ask Kevin to call back Tomas Novak"
     for match in _EN_TELL_THEM.finditer(text):
         following = text[match.end():]
         name = _latin_name_at_start(following)
@@ -163,7 +169,8 @@ def _en_name_in_tell_them(text: str) -> str | None:
 
 def _en_bare_name(text: str) -> str | None:
     """A whole answer that is just a name, possibly followed by "here", "speaking", "from X"."""
-    text = re.sub(r"^(?:hi|hello|hey|yes|yeah|oh|um|uh|well)\b[\s,]*", "", text.strip(), flags=re.IGNORECASE)
+    text = re.sub(r"^(?:(?:hi|hello|hey|yes|yeah|yep|oh|um|uh|er|erm|well|sorry|ok|okay|right|sure|so)\b[\s,.]*)+", "",
+                  text.strip(), flags=re.IGNORECASE)
     name = _latin_name_at_start(text)
     if not name:
         return None

@@ -60,7 +60,7 @@ _ZH_BRANDS = (
     "闪送", "达达", "阿里巴巴", "阿里", "腾讯", "百度", "华为", "小米", "淘宝", "天猫", "拼多多", "滴滴",
     "新东方", "联想", "海尔", "格力",
 )
-_ZH_NOT_COMPANY_START = frozenset("来找给送帮去要想在是到过拿取办问说做我你他她这那")
+_ZH_NOT_COMPANY_START = frozenset("来找给送帮去要想在是到过拿取办问说做我你他她这那约跟和刚已也还")
 _ZH_PRONOUNS = frozenset({"你们", "您们", "我们", "他们", "她们", "你", "您", "他", "她", "我", "贵公司", "这边", "那边"})
 
 _ZH_JOB_TITLE = re.compile(r"^(?:[\u4e00-\u9fff]{0,4})(?:经理|副总|总经理|老总|总监|主管|主任|记者|律师|会计|工程师|专员|助理|"
@@ -193,15 +193,27 @@ def _zh_identity(text: str) -> Identity:
     name: str | None = None
     company: str | None = None
     bare_name: str | None = None
-    for clause in _clauses(text):
+    clauses = _clauses(text)
+    asks = bool(_ZH_ASKS_FOR.search(text))
+    introducing = len(clauses) == 1 or not asks
+    leading_name = None
+    for index, clause in enumerate(clauses):
         found_name, found_company = _zh_clause_identity(clause)
+        if index == 0 and not _ZH_ASKS_FOR.search(clause):
+            leading_name = found_name  # "何志强 我是远洋集团的": the name, then the introduction
         completes = bool(name and found_name and found_name.startswith(name) and len(found_name) > len(name))
         if completes or (name is None and _ZH_SAYS_WHO.search(clause)):
             name = found_name or name  # "免贵姓张，张三": the full name completes the surname
-        elif not _ZH_SAYS_WHO.search(clause):
+        elif not _ZH_SAYS_WHO.search(clause) and (introducing or found_company):
             bare_name = bare_name or found_name  # "给孔燕留个言 我叫庞晓峰": the one introduced is the caller
         company = company or found_company
-    return Identity(name or bare_name, company)
+        # "我是中通的 周先生": a name right after an introduction is the caller's; after "我找…" it is not
+        introducing = not asks or (bool(_ZH_SAYS_WHO.search(clause) or found_company)
+                                   and not _ZH_ASKS_FOR.search(clause))
+    return Identity(name or bare_name or (leading_name if company else None), company)
+
+
+_ZH_ASKS_FOR = re.compile(r"找|转|接|给|留言|留个|请")
 
 
 _ZH_SAYS_WHO = re.compile(r"我是|我叫|我姓|免贵|本人|我们是|这边是|这里是|我这边|名字|姓名|^姓|^叫")
@@ -229,6 +241,10 @@ def _zh_clause_identity(clause: str) -> tuple[str | None, str | None]:
     i_am = _ZH_I_AM.search(clause)
     if i_am:
         return _zh_whole_identity(i_am.group(1), bare=False)
+    if clause.startswith("我") and "的" in clause:
+        found = _zh_whole_identity(re.sub(r"^我们?", "", clause), bare=False)  # "我德邦物流的司机": 是 left out
+        if found[1]:
+            return found
     if clause.startswith(("我找", "找", "帮我", "请", "麻烦")):
         return None, None
     return _zh_whole_identity(clause, bare=True)
