@@ -643,3 +643,31 @@ def test_a_department_word_in_the_callers_company_does_not_take_the_message(call
     call.result("no_answer")
     reply = call.says("行 那留个言 我宏远销售公司的 姓卓 电话一三七 一二三四 八八九九 对账单寄出了", "leave_message")
     assert "给李娜的留言" in text_of(reply) and "宏远销售公司" not in text_of(reply).split("内容")[1]
+
+
+def test_an_explicit_complaint_is_apologised_for_and_goes_to_a_person_not_the_department_complained_of(call):
+    call.start()
+    call.says("帮我转售后的刘洋", "request_person")
+    call.result("busy")
+    reply = call.says("留什么言 我都打了好几次了 机器坏了一直没人来修 我要投诉", "complain")
+    assert "非常抱歉" in text_of(reply) and transfer_of(reply)["target"] == "operator"
+
+
+def test_not_urgent_answers_the_after_hours_question_and_starts_the_message(call):
+    call.start(now=FRIDAY_NIGHT)
+    call.says("我找财务部李娜", "request_person")
+    reply = call.says("不急不急 下周再说 我姓陶 电话一三六 五五四四 三三二二", "inform")
+    assert call.pending == "message" and reply.payloads == []
+
+
+def test_her_office_after_a_refused_number_is_her_own_line(call):
+    call.start()
+    call.says("把财务部李娜的手机号给我", "ask_phone_number")
+    assert transfer_of(call.says("那你转她办公室吧", "request_person"))["target"] == "li-na"
+
+
+def test_a_name_said_the_english_way_first_is_answered_in_english(receptionist):
+    call = Call(receptionist, "kiosk-en")
+    call.start(channel="kiosk", caller_id=None)
+    reply = call.says("Nina. Nina Li.", "request_person")
+    assert "name" in text_of(reply).lower() and not re.search(r"[\u4e00-\u9fff]", text_of(reply))

@@ -64,6 +64,15 @@ _ENGLISH = re.compile(r"speak english|in english|english please|说英文|讲英
 _CHINESE = re.compile(r"说中文|讲中文|说普通话|讲普通话|用中文|speak chinese|in chinese|mandarin", re.IGNORECASE)
 
 
+_COMPLAINT = re.compile(r"投诉|\b(?:make|file|lodge|register) a complaint\b|\bcomplain(?:ing)? about\b|\bi want to complain\b",
+                        re.IGNORECASE)
+
+
+def says_complaint(text: str) -> bool:
+    """"我要投诉你们", "I want to make a complaint": a complaint said in so many words."""
+    return bool(_COMPLAINT.search(text or ""))
+
+
 def says_goodbye(text: str) -> bool:
     """"算了 我明天直接去窗口问吧 再见", "never mind, bye": the caller is leaving, whatever was asked."""
     return bool(_FAREWELL.search(text or ""))

@@ -31,6 +31,7 @@ from bot.dialogue.cues import (
     language_asked_for,
     plausible_intent,
     request_tails,
+    says_complaint,
     says_goodbye,
 )
 from bot.dialogue.faq import Faq, weekly_hours
@@ -46,6 +47,7 @@ from bot.dialogue.frame import describes_the_company, harvest, matter_of, messag
 from bot.dialogue.language import detect_language
 from bot.dialogue.phrases import DAYPARTS
 from bot.dialogue.state import Conversation, Event, Heard, Pending, Reply, Start, TransferReport
+from bot.directory.topics import router_for
 from bot.org.model import Directory
 from bot.org.store import DirectoryCache
 from bot.records import calls
@@ -182,7 +184,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
     def leave_a_message(self, text: str) -> None:
         """The caller asks to leave a message: for whom they name, else for whom they wanted."""
         c = self.c
-        named = self.named_target(self.without_the_caller(text))
+        named = self.named_target(text)
         if named:
             c.target, c.target_kind = named.id, named.kind
         c.purpose = c.purpose or matter_of(text)  # "你直接帮我给他留个言吧 约个采访的事"
@@ -219,6 +221,19 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         if message_wish(text) == "if_unanswered":
             c.message_if_unanswered = True
 
+    def handle_complaint(self, text: str) -> None:
+        """"我要投诉你们", "I want to make a complaint": an apology, then the organisation's complaints
+        section if it has one (12345热线), else the operator; never the department complained of."""
+        c = self.c
+        c.purpose = c.purpose or matter_of(text)
+        section = next(iter(sorted(router_for(self.d).departments_of("hotline"))), None)
+        if section is None:
+            self.to_operator("complaint")
+            return
+        self.say("complaint")
+        c.steps, c.busy_steps, c.current = [], [], None
+        self.begin("department", section)
+
     def anywhere(self, text: str, intent: str | None) -> bool:
         """Requests answered whatever question is pending; True when the turn is done."""
         c = self.c
@@ -228,8 +243,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             c.urgent, c.calm = True, False
             if intent in _NOT_IN_AN_EMERGENCY:
                 intent = None  # "仓库报警器一直在响" is not a sales call, "找值班的" not a request for a number
-        named = next((found for tail in request_tails(self.without_the_caller(text))
-                      if (found := self.named_target(tail))), None)
+        named = next((found for tail in request_tails(text) if (found := self.named_target(tail))), None)
         if intent == "request_operator" or asks_for_a_human(text):
             self.to_operator("connecting_operator")
         elif says_goodbye(text) and c.pending in _COLLECTING - {Pending.SATISFACTION}:
@@ -238,10 +252,11 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             self.goodbye()  # "不用记了 先挂了啊": leaving in a hurry, no survey
         elif named is not None and named.id != c.target and c.pending in _COLLECTING | {Pending.OFFER_MESSAGE}:
             self.change_of_mind(named.kind, named.id)  # "算了 你帮我转销售部刘经理吧"
-        elif intent == "complain" and c.pending not in _COLLECTING and self.topic_department(text):
-            self.begin_by_topic(self.topic_department(text) or "", text)
-        elif intent == "complain":
-            self.to_operator("complaint")
+        elif intent == "complain" and c.pending not in _COLLECTING and self.topic_department(text) \
+                and not says_complaint(text):
+            self.begin_by_topic(self.topic_department(text) or "", text)  # "楼下烧烤摊天天弄到半夜"
+        elif intent == "complain" or says_complaint(text):
+            self.handle_complaint(text)
         elif intent == "ask_phone_number" and c.pending not in _COLLECTING | {Pending.OFFER_MOBILE} \
                 and not parse.phone_number(text):  # giving their own number is not asking for one
             self.refuse_a_number(text)

@@ -23,7 +23,7 @@ _CLAUSE = re.compile(r"[.,!?;:。，！？；：、…~～\"“”()（）\[\]�
 _EN_CLAUSE = re.compile(r"[.,!?;:。，！？；：…()\[\]|/\\]+|\s+(?:and|but|so|because)\s+", re.IGNORECASE)
 
 _IDENTITY = re.compile(
-    r"我是|我叫|我姓|免贵姓|本人|我们是|这边是|这里是|^姓|名字|"
+    r"我是|我叫|我姓|免贵姓|本人|我们是|这边是|这里是|^姓|名字|(?:^|\s)我们?(?!是|要|想|找|在|的|这|那|就|也)\S{2,12}的(?:\s|$)|"
     r"\b(?:this is|my name|i'?m|i am|it'?s)\b|\bcalling from\b|\bfrom (?:the )?[A-Z]|"
     r"\b(?:tell|let) (?:him|her|them)\b.*\b(?:called|rang|phoned)\b", re.IGNORECASE)
 """The caller introduces themselves: only then is a name in the utterance theirs (a bare 刘洋 is
@@ -31,16 +31,19 @@ more often whom they want)."""
 
 _SET_ASIDE = re.compile(
     r"^留|^(?:喂+|你好|您好|hello|hi|hey|good (?:morning|afternoon|evening)|总机|行|好|好的|好吧|行吧|那好|那行|嗯+|对|对的|是的|那|那个|"
-    r"呃+|额|um+|uh+|ok|okay|yes|yeah|please|thanks|谢谢|麻烦了?|就这样|就这些|不好意思|对不起|抱歉|sorry|excuse me)$"
+    r"呃+|额|um+|uh+|ok|okay|yes|yeah|please|thanks|谢谢|麻烦了?|就这样|就这些|不好意思|对不起|抱歉|sorry|excuse me|"
+    r"哦?(?:不对)+|哦|no no|sorry no)$|^不用(?:了|打|转|找|接)"
     r"|我是|我叫|我姓|免贵|姓\S|这边是|这里是|我们是|this is|my name|i'?m |i am "
     r"|找|转|接一下|接个|帮我接|给我接|拜访|来访|见一下|见见|看望|visit|(?:see|meet) (?:mr|ms|mrs|dr|him|her)|留个?言|留个?话|带个?话|转告|回个?电话|回电|回我|打给我|打我|联系我|"
     r"^(?:我的|我)?(?:电话|号码|手机号?|分机|座机)|刚才(?:都)?(?:说|讲)(?:了|过)|already (?:said|told)|"
     r"speak (?:to|with)|talk (?:to|with)|put me through|looking for|get hold of|message for|leave a message|"
     r"call (?:me )?back|get back to me|my number|number is|reach me"
-    r"|^(?:很|非常|特别|有点)?急+|^不急|^急着用$|不着急|明天再说|节后再说|urgent|not urgent|no rush|no hurry|can wait|下班了"
+    r"|^(?:很|非常|特别|有点)?急+|^不急|^急着用$|不着急|(?:明天|下周|改天|回头|过两天|以后|节后|上班后?)再说|urgent|not urgent|no rush|no hurry|can wait|下班了"
     r"|^(?:(?:yes|yeah|ok|okay|sure|all right|alright|then|so|fine|just)\s+)*(?:a |take a |leave a )?message$"
     r"|\b(?:is|are) (?:\w+ ){0,3}(?:available|there|in)\s*\??$|\bisn'?t it\b|\bholiday\b|在不在|在吗|放假|下班了吗|还上班吗"
-    r"|\b(?:give|tell|send) me (?:his|her|their|the) (?:cell|mobile|phone|number|direct)|手机号|号码给我|电话给我",
+    r"|\b(?:give|tell|send) me (?:his|her|their|the) (?:cell|mobile|phone|number|direct)|手机号|号码给我|电话给我"
+    r"|\b(?:can|could|may) i (?:get|have|speak|talk|reach)\b|\bi'?d like to (?:speak|talk)\b|\bno worries\b|"
+    r"\bnever mind\b|\bthat'?s fine\b|\bfair enough\b",
     re.IGNORECASE)
 _ONLY_DIGITS = re.compile(r"^[\d零〇一幺二两三四五六七八九十+\-\s]+$|^(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|"
                           r"nine|double|triple|plus)\s*)+$", re.IGNORECASE)
@@ -71,7 +74,8 @@ MIN_ANSWER_MATTER_CHARS = 6
 """…and after an answer to another question, a short remainder is more of that answer."""
 
 
-_MESSAGE_WISH = re.compile(r"留个?言|留个?话|带个?话|转告|leave (?:a|him a|her a) message|take a message", re.IGNORECASE)
+_MESSAGE_WISH = re.compile(r"留个?言|留个?话|带个?话|转告|(?:^|\s|那|就)留吧|留一个吧|leave (?:a|him a|her a) message|"
+                           r"take a message", re.IGNORECASE)
 _IF_NOT_IN = re.compile(r"(?:要是|如果|万一|假如)(?:他|她|人)?(?:不在|没接|不接|没空|忙)|不在的话|不在就|不在我就|"
                         r"\bif (?:he|she|they)(?:'s| is| are)? (?:not|isn'?t|aren'?t)|\botherwise\b|if nobody answers",
                         re.IGNORECASE)
@@ -184,8 +188,8 @@ def _set_aside(clause: str) -> bool:
     if (re.fullmatch(r"[\u4e00-\u9fff]{2,8}的", clause) and clause[0] not in _DOING) \
             or re.match(r"(?i)from\s+\S+(?:\s+\S+){0,3}$", clause):
         return True  # "锦华模具的", "from Barilla": the company, in a word
-    if _LANGUAGE_TALK.search(clause):
-        return True
+    if _LANGUAGE_TALK.search(clause) or (parse.is_not_urgent(clause) and len(clause) <= 8):
+        return True  # "我英语不太好", "也不是啥急事"
     if _APPOINTMENT.search(clause) and (len(re.sub(r"约了|约好了?|的|跟|和|\S{0,6}(?:点|半)", "", clause)) <= 10
                                         if re.search(r"[\u4e00-\u9fff]", clause) else not _ABOUT.search(clause)):
         return True  # "跟孙主管约好了的", "约了十点", "I have a two o'clock with…": the appointment, not the matter

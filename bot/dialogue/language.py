@@ -19,12 +19,13 @@ def detect_language(text: str, current: str | None = None, default: str = "zh",
     Latin words with no Chinese make it English ("Nina please" is English; "Nina" alone keeps
     the current language, since a Chinese caller may say an English name). Words in `names`
     (the directory's English names, lower-case) are neutral too: "Nina Li" alone is a name, but
-    a name with one more English word ("Kevin please") is English.
+    a name with one more English word ("Kevin please") is English, and so is a name said the
+    English way, three Latin words or more ("Kevin. Kevin Brown.").
     """
     if _HAN.search(text or ""):
         return "zh"
     latin = _LATIN_WORD.findall(text or "")
     words = [w for w in latin if w.lower() not in _NEUTRAL and w.lower() not in names]
-    if len(words) >= 2 or (words and len(latin) >= 2):  # "Kevin please. Kevin Brown." is English
+    if len(words) >= 2 or (words and len(latin) >= 2) or len(latin) >= 3:  # "Kevin please. Kevin Brown." is English
         return "en"
     return current if current in LANGUAGES else default

@@ -200,8 +200,8 @@ class Connecting(TurnBase):
             self.c.purpose = self.c.purpose or (said if len(said) > _SHORT_ANSWER else None)
             plan = self.plan()
             self.follow(plan.steps, plan.if_busy)
-        elif answer is False or intent in {"leave_message", "deny"}:
-            self.start_message(self.c.target or OPERATOR)
+        elif answer is False or self.c.calm or intent in {"leave_message", "deny"}:
+            self.start_message(self.c.target or OPERATOR)  # "不急不急 节后再说吧": not urgent is an answer
         else:
             self.misunderstood(lambda: self.ask(Pending.CLOSED_URGENT, "closed_offer", name=self.target_name()))
 

@@ -75,8 +75,9 @@ class Finding(TurnBase):
                                                                                or self.d.after_hours.duty_manager)
 
     def named_target(self, text: str) -> Candidate | None:
-        """The person or department `text` names (by name, alias or extension, not by a topic word) without doubt."""
-        resolution = resolver_for(self.d).resolve(text)
+        """The person or department `text` names (by name, alias or extension, not by a topic word) without
+        doubt; not in the caller's own company name ("立信会计师事务所" names no 会计室)."""
+        resolution = resolver_for(self.d).resolve(self.without_the_caller(text))
         best = resolution.best if resolution.confident else None
         return best if best is not None and not best.matched.startswith("topic") else None
 
@@ -86,7 +87,7 @@ class Finding(TurnBase):
         named = self.named_target(text)
         if named is not None:
             return named
-        resolution = resolver_for(self.d).resolve(text)
+        resolution = resolver_for(self.d).resolve(self.without_the_caller(text))
         tied = [c for c in resolution.candidates if c.kind == "person" and resolution.ambiguous
                 and c.score >= resolution.candidates[0].score - 0.05]
         picked = self._pick_by_role([(c.kind, c.id) for c in tied], text)
@@ -139,6 +140,8 @@ class Finding(TurnBase):
     def note_identity(self, text: str, entities: dict[str, str]) -> None:
         """Keep who the caller says they are ("我是星辰贸易的王五，找张总") for screening later."""
         identity = parse.caller_identity(text, entities)
+        if identity.name and self.named_target(identity.name):
+            identity = parse.Identity(None, identity.company)  # "Kevin. Kevin Brown.": whom they want
         self.c.caller_name = self.c.caller_name or identity.name
         self.c.caller_company = self.c.caller_company or identity.company
 
@@ -215,7 +218,7 @@ class Finding(TurnBase):
     def on_confirm(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
         answer = parse.yes_no(text, intent)
         wanted = put_through_to(text)
-        if answer is True or (wanted is not None and not self.named_target(wanted)):  # "那你帮我转过去吧"
+        if answer is True or _THEIR_OWN_LINE.search(text) or (wanted is not None and not self.named_target(wanted)):
             kind, ident = self.c.candidates[0].split(":", 1)
             self.begin(kind, ident)
         elif answer is False and len(text) <= 6:
@@ -224,6 +227,10 @@ class Finding(TurnBase):
             self.c.pending = Pending.WHOM
             self.find_target(text, intent, entities)
 
+
+_THEIR_OWN_LINE = re.compile(r"(?:他|她)(?:的)?(?:办公室|座机|办公电话|分机|工位)|\b(?:his|her|their) (?:office|desk|line|extension)\b",
+                             re.IGNORECASE)
+""""那你转她办公室吧", "put me through to his desk": the person being talked about, on their own line."""
 
 _REQUEST_WORDS = re.compile(
     r"就是|你们|您们|我们|那个|这个|一下|麻烦|帮我|给我|请问|请|找|转|接|在不在|不在|在|吗|呢|啊|吧|了|的|嗯|呃|呀|"

@@ -86,7 +86,7 @@ _EN_EMERGENCY = (r"smok(?:e|ing)|on fire|caught fire|a fire|fire (?:in|at|broke)
                  r"cover (?:is |has )?(?:gone|missing|off)|(?:has|have|had|just) burst|burst (?:pipe|main|water)|trapped|stuck in the (?:lift|elevator)|smell(?:s)? (?:of )?gas|"
                  r"gas smell|(?:deal with|fix|sort out|look at|come out to|handle) (?:it|this|that) (?:tonight|right now|now)")
 
-_ZH_NOT_URGENT = re.compile(r"不(?:是很|太|怎么|用|必|需要)?(?:着急|急|紧急|赶)|没(?:那么|什么)?(?:急|着急)|不要紧|慢慢来|有空再|方便的时候|明天再说|明天(?:再)?(?:联系|回|打)|上班(?:以|之)?后再|等上班")
+_ZH_NOT_URGENT = re.compile(r"不是(?:啥|什么|很)?急事|没(?:啥|什么)急事|不(?:是很|太|怎么|用|必|需要)?(?:着急|急|紧急|赶)|没(?:那么|什么)?(?:急|着急)|不要紧|慢慢来|有空再|方便的时候|明天再说|明天(?:再)?(?:联系|回|打)|上班(?:以|之)?后再|等上班")
 _EN_NOT_URGENT = re.compile(
     r"\bnot (?:that |very |really |too |an? )?(?:urgent|emergency|pressing|rush|hurry|in a hurry|important)\b"
     r"|\bno (?:rush|hurry|urgency)\b|\bwhenever\b|\bin (?:his|her|their) own time\b|\bnothing urgent\b|\bnon-?urgent\b"

@@ -116,7 +116,7 @@ def _en_identity(text: str) -> Identity:
         return Identity(_title_case([swapped.group(2), swapped.group(1)]), company)
     name = None
     for match in _EN_INTRO.finditer(text):
-        following = text[match.end():]
+        following = re.sub(r"^(?:(?:um|uh|er|erm|ah|eh)\b[\s,.]*)+", "", text[match.end():], flags=re.IGNORECASE)
         if re.match(r"(?:with|from|calling)\b", following, re.IGNORECASE):
             continue
         name = _latin_name_at_start(following)

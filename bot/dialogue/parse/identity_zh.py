@@ -245,8 +245,8 @@ def _zh_clause_identity(clause: str) -> tuple[str | None, str | None]:
         found = _zh_whole_identity(re.sub(r"^我们?", "", clause), bare=False)  # "我德邦物流的司机": 是 left out
         if found[1]:
             return found
-    if clause.startswith(("我找", "找", "帮我", "请", "麻烦")):
-        return None, None
+    if clause.startswith(("我找", "找", "帮我", "请", "麻烦")) or re.search(r"找|转|接一下|留言|留个", clause):
+        return None, None  # "年审的事得找钱总监": a request, not an introduction
     return _zh_whole_identity(clause, bare=True)
 
 

@@ -200,8 +200,9 @@ def _en_ordinal(text: str, count: int) -> int | None:
     from_end = re.search(r"\b(?:second|2nd) (?:to|from) (?:the )?last\b|\blast but one\b|\bpenultimate\b", joined)
     if from_end:
         return -2
-    if re.search(r"\b(?:last|latter|final|bottom)\b", joined):
-        return -1
+    if re.search(r"\b(?:last|latter|final|bottom)\b(?! (?:month|week|year|time|night|quarter|monday|tuesday|wednesday|"
+                 r"thursday|friday|saturday|sunday|call|order|invoice|visit|meeting))", joined):
+        return -1  # "the last one", not "last month"
     if re.search(r"\b(?:former|top)\b", joined):
         return 1
     if re.search(r"\bmiddle\b", joined) and count % 2 == 1:
