@@ -393,3 +393,38 @@ def test_two_sweepers_at_once_email_each_message_exactly_once(demo_db, smtp_serv
 
     assert sum(r.delivered for r in reports) == 12
     assert len(smtp_server.received) == 12, "a message was e-mailed twice"
+
+
+# ---------------------------------------------------------------------------------- a sweep that dies
+
+
+class _SweepDied(RuntimeError):
+    pass
+
+
+def test_a_sweep_that_dies_after_sending_keeps_what_it_sent_marked(demo_db, demo_directory, smtp_server):
+    """Each e-mail is marked and committed before the next is sent: a sweep that dies afterwards
+    (here: its transaction is never committed) does not send them all again."""
+    first, second = _take(demo_db), _take(demo_db, recipient="finance")
+    with pytest.raises(_SweepDied), demo_db.session() as session:
+        assert mailer.deliver_new(session, demo_directory, smtp_server.settings(), now=T0).delivered == 2
+        raise _SweepDied
+    assert [_status(demo_db, m.id).status for m in (first, second)] == [MessageStatus.NOTIFIED] * 2
+    assert _deliver(demo_db, demo_directory, smtp_server.settings()).delivered == 0
+    assert len(smtp_server.received) == 2
+
+
+def test_one_delivery_keeps_its_message_id_however_often_it_is_tried(demo_db, demo_directory, down_smtp,
+                                                                   smtp_server):
+    taken = _take(demo_db)
+    with demo_db.session() as session:
+        message = messages.get_message(session, taken.id)
+    first_try = mailer.message_mail(message, demo_directory, smtp_server.settings(), T0)
+    _deliver(demo_db, demo_directory, down_smtp)  # refused: the message stays new
+    _deliver(demo_db, demo_directory, smtp_server.settings(), now=_minutes(5))
+    [mail] = smtp_server.received
+    assert mail.message["Message-ID"] == first_try["Message-ID"] == mailer.delivery_id(message, smtp_server.settings(), 1)
+    with demo_db.session() as session:
+        reminder = mailer.message_mail(messages.get_message(session, taken.id), demo_directory,
+                                       smtp_server.settings(), _minutes(60), reminder=True)
+    assert reminder["Message-ID"] != mail.message["Message-ID"]  # the next delivery is a new e-mail

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -82,20 +82,23 @@ class DeliveryFailed(Exception):
 
 def deliver_new(session: Session, directory: Directory, smtp: SmtpSettings,
                 now: dt.datetime | None = None) -> DeliveryReport:
-    """E-mail every new message to its recipients and mark it notified."""
+    """E-mail every new message to its recipients and mark it notified.
+
+    Each one is marked (and committed) right after its e-mail is accepted, before the next is
+    sent: a sweep that dies half-way sends again only the one in flight, and that one with the
+    same Message-ID (`delivery_id`), so the mail system and the reader can tell it is a repeat."""
     moment = _aware(now)
-    results: list[tuple[MessageRecord, str | None]] = []
+    report = DeliveryReport()
     with Outbox(smtp) as outbox:
         for message in messages.pending_delivery(session):
-            results.append((message, _try_send(outbox, message_mail(message, directory, smtp, moment))))
-    report = DeliveryReport()
-    for message, error in results:
-        if error is None:
-            _mark_sent(session, message.id, moment)
-            report += DeliveryReport(delivered=1)
-        else:
-            messages.record_failure(session, message.id, error)
-            report += DeliveryReport(failed=1, errors=(f"message {message.id}: {error}",))
+            error = _try_send(outbox, message_mail(message, directory, smtp, moment))
+            if error is None:
+                _mark_sent(session, message.id, moment)
+                report += DeliveryReport(delivered=1)
+            else:
+                messages.record_failure(session, message.id, error)
+                report += DeliveryReport(failed=1, errors=(f"message {message.id}: {error}",))
+            session.commit()
     return report
 
 
@@ -163,8 +166,10 @@ def _resend(session: Session, outbox: Outbox, message: MessageRecord, directory:
     error = _try_send(outbox, message_mail(message, directory, smtp, moment, reminder=True))
     if error is not None:
         messages.record_failure(session, message.id, error)
+        session.commit()
         return DeliveryReport(failed=1, errors=(f"message {message.id} (reminder): {error}",))
     _mark_sent(session, message.id, moment)
+    session.commit()  # before the next e-mail (see deliver_new)
     return DeliveryReport(resent=1)
 
 
@@ -177,6 +182,7 @@ def _flag_to_operator(session: Session, outbox: Outbox, message: MessageRecord, 
             messages.record_failure(session, message.id, f"flagging to the operator: {error}")
             return DeliveryReport(failed=1, errors=(f"message {message.id} (operator flag): {error}",))
     messages.mark_flagged(session, message.id, moment)
+    session.commit()
     return DeliveryReport(flagged=1)
 
 
@@ -241,7 +247,7 @@ def message_mail(message: MessageRecord, directory: Directory, smtp: SmtpSetting
              f"A message for you, sent {message.send_count} time(s), is not acknowledged yet.\n\n") if reminder else (
              f"{label}：您有一条新留言。\nA caller left a message for {label}.\n\n")
     body = note + intro + _details(message, directory, label) + _how_to_acknowledge(message)
-    return _mail(smtp, to, subject, body, now)
+    return _mail(smtp, to, subject, body, now, delivery_id(message, smtp, message.send_count + 1))
 
 
 def operator_flag_mail(message: MessageRecord, directory: Directory, smtp: SmtpSettings,
@@ -256,7 +262,7 @@ def operator_flag_mail(message: MessageRecord, directory: Directory, smtp: SmtpS
              f"Nobody acknowledged this message within {minutes} minutes; please follow it up.\n"
              f"已发送 / Sent: {message.send_count} 次 / time(s)\n\n")
     body = intro + _details(message, directory, label) + _how_to_acknowledge(message)
-    return _mail(smtp, (smtp.operator_address,), subject, body, now)
+    return _mail(smtp, (smtp.operator_address,), subject, body, now, delivery_id(message, smtp, "flag"))
 
 
 def _details(message: MessageRecord, directory: Directory, label: str) -> str:
@@ -280,13 +286,22 @@ def _how_to_acknowledge(message: MessageRecord) -> str:
             f"确认收到请运行 / To acknowledge, run: {ACK_COMMAND.format(id=message.id)}\n")
 
 
-def _mail(smtp: SmtpSettings, to: tuple[str, ...], subject: str, body: str, now: dt.datetime) -> EmailMessage:
+def delivery_id(message: MessageRecord, smtp: SmtpSettings, delivery: int | str) -> str:
+    """The Message-ID of one delivery of a message: the same however often that delivery is tried
+    ("<frontdesk.message.42.1.2026112502@huaxin.example>": message 42, first e-mail), so a repeat
+    after a crash is recognisable; a reminder is the next delivery and has its own."""
+    created = _aware(message.created_at).astimezone(dt.timezone.utc)
+    return f"<frontdesk.message.{message.id}.{delivery}.{created:%Y%m%d%H%M%S}@{_domain(smtp.sender)}>"
+
+
+def _mail(smtp: SmtpSettings, to: tuple[str, ...], subject: str, body: str, now: dt.datetime,
+          message_id: str) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = smtp.sender
     mail["To"] = ", ".join(to)
     mail["Subject"] = subject
     mail["Date"] = format_datetime(now)
-    mail["Message-ID"] = make_msgid(domain=_domain(smtp.sender))
+    mail["Message-ID"] = message_id
     mail.set_content(body)
     return mail
 
