@@ -29,7 +29,7 @@ from bot.org.store import NoOrganization
 from bot.rules.calendar import org_zone
 from bot.web import auth
 from bot.web.i18n import LANGUAGES, translator
-from bot.web.ratelimit import RateLimiter
+from bot.web.ratelimit import FailureLock, RateLimiter
 from bot.web.roles import Role
 from bot.web.settings import ConsoleSettings
 
@@ -38,6 +38,7 @@ CONTEXT = web.AppKey("context", Context)
 SETTINGS = web.AppKey("settings", ConsoleSettings)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 LIMITS = web.AppKey("limits", dict)
+SIGNIN_FAILURES = web.AppKey("signin_failures", FailureLock)
 KIOSK_LIMITED = "/kiosk/"
 """The kiosk's API, microphone and audio; not the page itself (`/kiosk`)."""
 SIGNED_IN = "fd_signed_in"
@@ -67,6 +68,7 @@ def build_app(context: Context, settings: ConsoleSettings | None = None) -> web.
     app[SETTINGS] = settings
     app[LIMITS] = {"kiosk": RateLimiter("kiosk", settings.kiosk_rate),
                    "signin": RateLimiter("sign-in", settings.signin_rate)}
+    app[SIGNIN_FAILURES] = FailureLock(settings.lockout_failures, settings.lockout_window_s, settings.lockout_s)
     app[TEMPLATES] = _templates()
     configure_kiosk(app, kiosk_settings(context.settings))
     app.router.add_static("/static/", HERE / "static")

@@ -180,7 +180,7 @@ def _count_failure(row: ConsoleUserRow, settings: ConsoleSettings, moment: dt.da
         row.failed_since, row.failed_count = moment, 1
     else:
         row.failed_count = (row.failed_count or 0) + 1
-    if row.failed_count >= settings.lockout_failures:
+    if row.failed_count >= settings.account_lockout_failures:
         row.locked_until = moment + dt.timedelta(seconds=settings.lockout_s)
         row.failed_count, row.failed_since = 0, None
 

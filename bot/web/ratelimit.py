@@ -1,4 +1,5 @@
-"""Rate limits per client address, for the console's open doors: the public kiosk and sign-in.
+"""Rate limits per client address, for the console's open doors: the public kiosk and sign-in;
+and the sign-in lock per account and address (`FailureLock`).
 
 A token bucket per address: `burst` requests at once, then one more every `60 / per_minute`
 seconds. A refused request gets 429 with `Retry-After` (seconds); the first refusal of a run is
@@ -76,3 +77,53 @@ class RateLimiter:
                 self._buckets.popitem(last=False)
         self._buckets.move_to_end(client)
         return bucket
+
+
+class FailureLock:
+    """Failed attempts per key (an account at one client address): `failures` within `window_s`
+    lock that key for `lock_s`. Kept in memory, at most `max_keys`, the least recently seen
+    forgotten first.
+
+    Sign-in counts per account *and address*, so that someone guessing from one address locks
+    only themselves out, not the admin signing in from another (the account itself locks only
+    after many more failures: bot.web.auth)."""
+
+    def __init__(self, failures: int, window_s: float, lock_s: float, clock: Callable[[], float] = time.monotonic,
+                 max_keys: int = 10_000) -> None:
+        self.failures, self.window_s, self.lock_s = failures, window_s, lock_s
+        self.clock = clock
+        self.max_keys = max_keys
+        self._seen: OrderedDict[str, list[float]] = OrderedDict()
+        self._locked: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def locked_for(self, key: str) -> int:
+        """Whole seconds `key` stays locked, 0 when it is not."""
+        with self._lock:
+            until = self._locked.get(key)
+            now = self.clock()
+            if until is None or until <= now:
+                self._locked.pop(key, None)
+                return 0
+            return max(1, math.ceil(until - now))
+
+    def failed(self, key: str) -> bool:
+        """Count one failure; True when it locks `key`."""
+        with self._lock:
+            now = self.clock()
+            recent = [t for t in self._seen.pop(key, []) if now - t <= self.window_s] + [now]
+            if len(recent) >= self.failures:
+                self._locked[key] = now + self.lock_s
+                log.warning("sign-in: %d failures for %s: locked for %g s", len(recent), key, self.lock_s)
+                recent = []
+            self._seen[key] = recent
+            while len(self._seen) > self.max_keys:
+                self._seen.popitem(last=False)
+            if len(self._locked) > self.max_keys:
+                for stale in [k for k, until in self._locked.items() if until <= now]:
+                    del self._locked[stale]
+            return key in self._locked
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            self._seen.pop(key, None)

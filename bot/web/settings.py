@@ -28,10 +28,13 @@ class ConsoleSettings:
     recordings_dir: Path | None = None
     """Only audio files under this folder are ever served (None: `var/recordings`)."""
     lockout_failures: int = 5
-    """This many failed sign-ins within `lockout_window_s` lock the account ..."""
+    """This many failed sign-ins within `lockout_window_s` lock the account from that address ..."""
     lockout_window_s: int = 15 * 60
     lockout_s: int = 15 * 60
     """... for this long."""
+    account_lockout_failures: int = 50
+    """This many, from any addresses, lock the account everywhere (a guess spread over many
+    addresses); one address alone cannot lock anyone else out."""
     calls_per_page: int = 50
     kiosk_rate: Rate = KIOSK_RATE
     """Requests per client address to the kiosk's API, microphone and reply audio (not the page):

@@ -31,11 +31,27 @@ class Console:
     settings: ConsoleSettings
     seeded: Seeded
 
-    def client(self, username: str | None = None) -> Client:
+    def client(self, username: str | None = None, source: str | None = None) -> Client:
+        """A client; `source` is the loopback address it connects from (127.0.0.2…), to be another
+        machine as the console sees it."""
         client = Client(self.url)
+        if source:
+            client.mount("http://", _SourceAddressAdapter(source))
         if username:
             client.sign_in(username, PASSWORDS[username])
         return client
+
+
+class _SourceAddressAdapter(requests.adapters.HTTPAdapter):
+    """Connections from one local address (Linux routes all of 127.0.0.0/8 to loopback)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs) -> None:  # type: ignore[override]
+        kwargs["source_address"] = (self.source, 0)
+        super().init_poolmanager(*args, **kwargs)
 
 
 class Client(requests.Session):

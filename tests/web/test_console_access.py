@@ -69,7 +69,7 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(console
     assert "fd_session" not in wrong.headers.get("Set-Cookie", "")
 
 
-def test_five_failures_lock_the_account_even_against_the_right_password(console):
+def test_five_failures_lock_the_account_from_that_address_even_against_the_right_password(console):
     client = console.client()
     for _ in range(5):
         assert client.sign_in("sam", "guess-guess-guess").status_code == 401
@@ -80,6 +80,16 @@ def test_five_failures_lock_the_account_even_against_the_right_password(console)
     with console.database.session() as session:
         refused = audit.entries(session, action="signin.refused")
     assert len(refused) == 6 and refused[0].detail == "locked"
+
+
+def test_guessing_from_one_address_does_not_lock_the_account_out_of_another(console):
+    """The lock-out counts per account and address: five bad attempts from one machine cannot
+    keep the admin, at another, out of the console."""
+    guesser, admin = console.client(), console.client(source="127.0.0.2")
+    for _ in range(6):
+        assert guesser.sign_in("ada", "guess-guess-guess").status_code == 401
+    assert guesser.sign_in("ada", PASSWORDS["ada"]).status_code == 401  # still locked out, from there
+    assert admin.sign_in("ada", PASSWORDS["ada"]).status_code == 303
 
 
 def test_an_idle_session_ends_and_signing_out_ends_it_too(console):

@@ -16,6 +16,7 @@ from bot.web.app import (
     LANG_COOKIE,
     SESSION_COOKIE,
     SETTINGS,
+    SIGNIN_FAILURES,
     check_same_origin,
     current,
     form_text,
@@ -31,6 +32,7 @@ from bot.web.i18n import LANGUAGES
 routes = web.RouteTableDef()
 SIGNIN_COOKIE = "fd_signin"
 TOO_MANY = "Too many sign-in attempts from this address. Please wait a moment and try again."
+LOCKED = "Too many failed attempts: this account is locked for a while."
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
@@ -64,16 +66,26 @@ async def signin(request: web.Request) -> web.StreamResponse:
         return _form(request, error="The sign-in form expired. Please try again.", status=403)
     username, password = form_text(form, "username", 64), form_text(form, "password", 1024)
     settings = request.app[SETTINGS]
+    failures = request.app[SIGNIN_FAILURES]
+    key = f"{username.strip().lower()}|{request.remote or '?'}"
+    if failures.locked_for(key):  # no password check at all: it costs an argon2 hash
+        await run_db(request, _refused_locked, username)
+        return _form(request, error=LOCKED, username=username, status=401)
     try:
         token, _ = await run_db(request, _sign_in, username, password, settings)
     except auth.SignInRefused as refused:
-        message = ("Too many failed attempts: this account is locked for a while." if refused.locked_until
-                   else "Wrong user name or password.")
-        return _form(request, error=message, username=username, status=401)
+        now_locked = failures.failed(key) if not refused.locked_until else True
+        return _form(request, error=LOCKED if now_locked else "Wrong user name or password.", username=username,
+                     status=401)
+    failures.succeeded(key)
     response = redirect(local_path(form_text(form, "next")))
     set_cookie(request, response, SESSION_COOKIE, token)
     response.del_cookie(SIGNIN_COOKIE, path="/")
     return response
+
+
+def _refused_locked(session, username: str) -> None:
+    audit.record(session, username or "?", "signin.refused", username, "locked")
 
 
 def _sign_in(session, username: str, password: str, settings) -> tuple[str, auth.SignedIn]:
