@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import sys
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,18 +95,51 @@ class RenderWorker:
             await asyncio.wait_for(process.wait(), 5)
 
 
+MAX_CACHED_PROMPTS = 5000
+"""Rendered prompts kept on disk (about 0.5 GB at most): replies name people and read numbers
+back, so without a bound the cache grows with every call and kiosk visit."""
+PRUNE_EVERY = 50
+"""Renders between two prunes (at most a tenth of the bound): the cache exceeds it by less than that."""
+
+
+def _touch_if_exists(path: Path) -> bool:
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def prune_cache(cache_dir: Path, max_files: int, keep: Path | None = None) -> int:
+    """Delete the least recently used prompts beyond `max_files`; how many were deleted."""
+    try:
+        files = [(entry.stat().st_mtime, Path(entry.path)) for entry in os.scandir(cache_dir)
+                 if entry.name.endswith(".wav") and entry.is_file()]
+    except FileNotFoundError:
+        return 0
+    files.sort()
+    excess = [path for _, path in files[:max(0, len(files) - max_files)] if path != keep]
+    for path in excess:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    return len(excess)
+
+
 class Synthesizer:
     """Prompts for calls: cached on disk, rendered by a small pool of worker processes."""
 
-    def __init__(self, cache_dir: Path, rate: int = 160, timeout_s: float = 20.0, workers: int = 1) -> None:
+    def __init__(self, cache_dir: Path, rate: int = 160, timeout_s: float = 20.0, workers: int = 1,
+                 max_files: int = MAX_CACHED_PROMPTS) -> None:
         self.cache_dir = cache_dir
         self.rate = rate
         self.timeout_s = timeout_s
+        self.max_files = max(1, max_files)
         self._workers = [RenderWorker() for _ in range(max(1, workers))]
         self._idle: asyncio.Queue[RenderWorker] | None = None
         self._in_flight: dict[str, asyncio.Future[str]] = {}
-        self.renders: list[tuple[str, str, float]] = []
-        """(text, engine, seconds) of every render, for logs and the benchmark."""
+        self._renders_since_prune = PRUNE_EVERY  # prune once at the first render: the folder may be old
+        self.renders: deque[tuple[str, str, float]] = deque(maxlen=1000)
+        """(text, engine, seconds) of the latest renders, for logs and the benchmark."""
 
     def _queue(self) -> asyncio.Queue[RenderWorker]:
         if self._idle is None:
@@ -121,9 +155,13 @@ class Synthesizer:
         if language not in VOICES:
             raise SynthesisError(f"no voice for language {language!r}")
         path = self.path_for(text, language)
-        cached = await asyncio.to_thread(path.exists)
+        cached = await asyncio.to_thread(_touch_if_exists, path)  # used now: pruned last
         if not cached:
             await self._render_once(text, language, path)
+            self._renders_since_prune += 1
+            if self._renders_since_prune >= max(1, min(PRUNE_EVERY, self.max_files // 10)):
+                self._renders_since_prune = 0
+                await asyncio.to_thread(prune_cache, self.cache_dir, self.max_files, keep=path)
         raw = await asyncio.to_thread(path.read_bytes)
         return Prompt(text, language, read_wav(raw), cached)
 

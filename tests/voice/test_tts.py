@@ -138,3 +138,22 @@ def test_a_render_that_takes_too_long_fails_fast_and_the_next_one_works(tmp_path
 def test_an_unknown_language_is_refused(tmp_path: Path):
     with pytest.raises(SynthesisError, match="no voice for language 'fr'"):
         run(with_synth(tmp_path, lambda s: s.prompt("Bonjour", "fr")))
+
+
+def test_the_prompt_cache_keeps_the_latest_used_prompts_within_its_bound(tmp_path: Path):
+    """Replies name people and read numbers back: the cache must not grow with every call."""
+    texts = [f"您的登记号是 {n}" for n in range(8)]
+
+    async def action(synth: Synthesizer):
+        for text in texts[:4]:
+            await synth.prompt(text, "zh")
+        await synth.prompt(texts[0], "zh")  # used again: the newest
+        for text in texts[4:]:
+            await synth.prompt(text, "zh")
+        return synth
+
+    synth = run(with_synth(tmp_path, action, max_files=4))
+    kept = sorted(p.name for p in tmp_path.glob("*.wav"))
+    assert len(kept) <= 4
+    assert synth.path_for(texts[-1], "zh").name in kept
+    assert synth.path_for(texts[1], "zh").name not in kept  # the least recently used went first
