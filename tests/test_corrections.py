@@ -19,6 +19,7 @@ NUMBER, NAME, TEXT = "13812345678", "张先生", "上个月的发票还没收到
     ("内容说错了", Correction("text", None)),
     ("尾号应该是五六九九 不是五六七八", Correction("number", "13812345699")),
     ("no it ends in six seven nine not six seven eight", Correction("number", "13812345679")),
+    ("sorry it's invoices not receipts", None),
 ])
 def test_one_field_is_corrected_and_only_that_one(said, expected):
     assert correction(said, NUMBER, NAME, TEXT) == expected

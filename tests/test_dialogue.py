@@ -671,3 +671,27 @@ def test_a_name_said_the_english_way_first_is_answered_in_english(receptionist):
     call.start(channel="kiosk", caller_id=None)
     reply = call.says("Nina. Nina Li.", "request_person")
     assert "name" in text_of(reply).lower() and not re.search(r"[\u4e00-\u9fff]", text_of(reply))
+
+
+def test_someone_else_in_her_department_is_a_request_even_while_a_message_is_taken(call):
+    call.start()
+    call.says("找一下财务部的李娜", "request_person")
+    call.result("no_answer")
+    call.says("那留个言吧", "leave_message")
+    reply = call.says("等一下 这事挺急 她们部门还有别人吧 随便帮我转一个", "request_person")
+    assert transfer_of(reply)["target"] == "finance"
+
+
+def test_an_operator_reading_needs_a_word_for_one(call):
+    call.start()
+    call.says("could you give me Nina Li's mobile", "ask_phone_number")
+    assert transfer_of(call.says("ok then put me through to her desk", "request_operator"))["target"] == "li-na"
+
+
+def test_a_yes_at_the_read_back_is_a_yes_even_if_read_as_a_complaint(call, demo_db):
+    call.start()
+    call.says("找一下财务部的李娜", "request_person")
+    call.result("no_answer")
+    call.says("留个言 我姓温 电话一三五 一二一二 三四三四 发票寄错地址了", "leave_message")
+    reply = call.says("对 快点处理", "complain")
+    assert call.pending == "anything_else" and reply.payloads and reply.payloads[0]["type"] == "record"

@@ -496,3 +496,8 @@ def test_an_english_caller_lists_name_and_company(text, name, company):
 ])
 def test_a_job_title_after_the_company_leaves_the_company_and_the_name(text, name, company):
     assert caller_identity(text) == Identity(name=name, company=company)
+
+
+def test_an_english_name_said_just_before_the_company_is_the_callers():
+    identity = caller_identity("sure I'll leave a message Tom Becker from Siemens my number is 555 0100")
+    assert identity == Identity("Tom Becker", "Siemens")

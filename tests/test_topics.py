@@ -50,6 +50,7 @@ def router() -> TopicRouter:
     ("网上有人卖山寨的 连牌子都仿冒你们的", "fawu"),
     ("someone is selling counterfeit pumps with your logo on them", "fawu"),
     ("泵一直报错 上次来修的师傅也没弄好", "shouhou"),
+    ("看到你们在招装配工 还招不招啊 简历发哪", "renli"),
 ])
 def test_a_matter_in_the_callers_words_finds_its_department(router: TopicRouter, text: str, department: str) -> None:
     routing = router.route(text)

@@ -29,6 +29,8 @@ _ZH_SWAP = re.compile(r"不是(?P<old>[^\s,，。是]{1,12})[\s,，。]*(?:是|�
 _ZH_SWAP_BACK = re.compile(r"是(?P<new>[^\s,，。]{1,30}?)[\s,，。]*不是(?P<old>[^\s,，。]{1,12})")
 _EN_SWAP = re.compile(r"\bnot (?:the )?(?P<old>[\w' ]{2,30}?),? (?:it'?s|but|rather) (?:the )?(?P<new>[\w' ]{2,40}?)"
                       r"(?:[,.;]|$)", re.IGNORECASE)
+_EN_SWAP_BACK = re.compile(r"\bit'?s (?P<new>[\w']+)(?: [\w' ]{0,30}?)? not (?P<old>[\w']+)\b", re.IGNORECASE)
+""""it's forty pallets four zero not fourteen": the new word first."""
 _EN_NAME_SWAP = re.compile(r"\bit'?s (?P<new>[A-Z][\w'-]+),? not (?P<old>[A-Z][\w'-]+)")
 _SPELLED_SURNAME = {spelled: spelled[-1] for spelled in (
     "弓长张", "立早章", "木子李", "耳东陈", "口天吴", "文刀刘", "双木林", "古月胡", "草头黄", "三横王", "言午许", "禾口程",
@@ -94,7 +96,7 @@ def _name(said: str, name: str) -> Correction | None:
 
 
 def _matter(said: str, text: str) -> Correction | None:
-    for pattern in (_ZH_SWAP, _ZH_SWAP_BACK, _EN_SWAP):
+    for pattern in (_ZH_SWAP, _ZH_SWAP_BACK, _EN_SWAP, _EN_SWAP_BACK):
         swap = pattern.search(said)
         if swap and swap.group("old").strip() and swap.group("old").strip() in text:
             return Correction("text", text.replace(swap.group("old").strip(), swap.group("new").strip(), 1))

@@ -40,6 +40,8 @@ NEEDS_CUE: dict[str, re.Pattern[str]] = {
     "callback_request": re.compile(_MESSAGE, re.IGNORECASE),
     "ask_phone_number": re.compile(_NUMBER, re.IGNORECASE),
     "sales_pitch": re.compile(_SELLING, re.IGNORECASE),
+    "request_operator": re.compile(r"人工|总机|接线|工作人员|真人|前台|客服|operator|human|person|someone|somebody|"
+                                   r"anyone|staff|reception|switchboard|real", re.IGNORECASE),
 }
 
 

@@ -252,11 +252,13 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             self.goodbye()  # "不用记了 先挂了啊": leaving in a hurry, no survey
         elif named is not None and named.id != c.target and c.pending in _COLLECTING | {Pending.OFFER_MESSAGE}:
             self.change_of_mind(named.kind, named.id)  # "算了 你帮我转销售部刘经理吧"
+        elif c.pending in _COLLECTING | _OFFERS and self.their_line_or_department(text):
+            pass  # "那帮我转她们部门吧", "她们财务还有别人吧 随便帮我转一个"
         elif intent == "complain" and c.pending not in _COLLECTING and self.topic_department(text) \
                 and not says_complaint(text):
             self.begin_by_topic(self.topic_department(text) or "", text)  # "楼下烧烤摊天天弄到半夜"
-        elif intent == "complain" or says_complaint(text):
-            self.handle_complaint(text)
+        elif (intent == "complain" and c.pending not in _COLLECTING) or says_complaint(text):
+            self.handle_complaint(text)  # not "对 快点处理" at a read-back: that is a yes
         elif intent == "ask_phone_number" and c.pending not in _COLLECTING | {Pending.OFFER_MOBILE} \
                 and not parse.phone_number(text):  # giving their own number is not asking for one
             self.refuse_a_number(text)
@@ -287,6 +289,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
 _OPEN_TO_A_MATTER = {None, Pending.WHOM, Pending.MATTER, Pending.CLOSED_URGENT, Pending.OFFER_MESSAGE,
                      Pending.OFFER_MOBILE, Pending.OFFER_OPERATOR, Pending.ANYTHING_ELSE}
 """Pending questions after which the rest of an utterance may be the matter (not after "which one?")."""
+_OFFERS = {Pending.OFFER_MESSAGE, Pending.OFFER_MOBILE, Pending.OFFER_OPERATOR}
 _NOT_IN_AN_EMERGENCY = {"sales_pitch", "ask_phone_number", "ask_address", "ask_hours", "ask_directions", "greet"}
 """Readings the NLU may give an emergency call ("我是隔壁厂的，你们仓库报警器在响"), which urgency overrides."""
 

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from bot.dialogue import parse
 
 _CLAUSE = re.compile(r"[.,!?;:。，！？；：、…~～\"“”()（）\[\]【】<>《》|/\\]+|\s+(?=\S)")
-_EN_CLAUSE = re.compile(r"[.,!?;:。，！？；：…()\[\]|/\\]+|\s+(?:and|but|so|because)\s+", re.IGNORECASE)
+_EN_CLAUSE = re.compile(r"[.,!?;:。，！？；：…()\[\]|/\\]+|\s+(?:and|but|so|because)\s+"
+                        r"|\s+(?=(?:please |just |and )?(?:tell|let|ask) (?:him|her|them)\b)|\s+(?=my (?:number|name|phone)\b)"
+                        r"|\s+(?=(?:this is|i'?m|it'?s) [A-Z])", re.IGNORECASE)
 
 _IDENTITY = re.compile(
     r"我是|我叫|我姓|免贵姓|本人|我们是|这边是|这里是|^姓|名字|(?:^|\s)我们?(?!是|要|想|找|在|的|这|那|就|也)\S{2,12}的(?:\s|$)|"
@@ -34,7 +36,7 @@ _SET_ASIDE = re.compile(
     r"呃+|额|um+|uh+|ok|okay|yes|yeah|please|thanks|谢谢|麻烦了?|就这样|就这些|不好意思|对不起|抱歉|sorry|excuse me|"
     r"哦?(?:不对)+|哦|no no|sorry no)$|^不用(?:了|打|转|找|接)"
     r"|我是|我叫|我姓|免贵|姓\S|这边是|这里是|我们是|this is|my name|i'?m |i am "
-    r"|找|转|接一下|接个|帮我接|给我接|拜访|来访|见一下|见见|看望|visit|(?:see|meet) (?:mr|ms|mrs|dr|him|her)|留个?言|留个?话|带个?话|转告|回个?电话|回电|回我|打给我|打我|联系我|"
+    r"|找|转|接一下|接个|帮我接|给我接|^(?:我)?(?:来|是来)?(?:拜访|来访)\S{0,6}$|见一下|见见|看望|visit|(?:see|meet) (?:mr|ms|mrs|dr|him|her)|留个?言|留个?话|带个?话|转告|回个?电话|回电|回我|打给我|打我|联系我|"
     r"^(?:我的|我)?(?:电话|号码|手机号?|分机|座机)|刚才(?:都)?(?:说|讲)(?:了|过)|already (?:said|told)|"
     r"speak (?:to|with)|talk (?:to|with)|put me through|looking for|get hold of|message for|leave a message|"
     r"call (?:me )?back|get back to me|my number|number is|reach me"
@@ -74,8 +76,9 @@ MIN_ANSWER_MATTER_CHARS = 6
 """…and after an answer to another question, a short remainder is more of that answer."""
 
 
-_MESSAGE_WISH = re.compile(r"留个?言|留个?话|带个?话|转告|(?:^|\s|那|就)留吧|留一个吧|leave (?:a|him a|her a) message|"
-                           r"take a message", re.IGNORECASE)
+_MESSAGE_WISH = re.compile(r"留个?言|留个?话|带个?话|转告|(?:^|\s|那|就)留吧|留一个吧|让(?:他|她)回(?:我)?(?:个)?电话|请(?:他|她)回电|"
+                           r"leave (?:a|him a|her a) message|take a message|(?:have|ask) (?:him|her) (?:to )?call me",
+                           re.IGNORECASE)
 _IF_NOT_IN = re.compile(r"(?:要是|如果|万一|假如)(?:他|她|人)?(?:不在|没接|不接|没空|忙)|不在的话|不在就|不在我就|"
                         r"\bif (?:he|she|they)(?:'s| is| are)? (?:not|isn'?t|aren'?t)|\botherwise\b|if nobody answers",
                         re.IGNORECASE)

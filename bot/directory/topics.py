@@ -65,13 +65,17 @@ DOMAINS: tuple[Domain, ...] = (
         strong=("发票", "货款", "对账", "invoice", "payment", "paid", "overdue")),
     Domain("hr", ("人力", "人事", "hr", "human resources", "personnel", "people"), (
         "应聘", "求职", "招聘", "招人", "招工", "普工", "简历", "面试", "入职", "离职", "工资条", "岗位", "找工作", "工作机会",
-        "实习", "job", "vacanc", "opening for", "career", "recruit", "hiring", "resume", "cv ", "my cv",
+        "实习", "在招", "还招", "招不招", "job", "vacanc", "opening for", "career", "recruit", "hiring", "resume", "cv ", "my cv",
         "apply for", "application for the", "position", "employment", "internship"),
-        strong=("应聘", "求职", "简历", "招聘", "job", "resume", "my cv", "recruit", "vacanc")),
+        strong=("应聘", "求职", "简历", "招聘", "在招", "还招", "招不招", "job", "resume", "my cv", "recruit", "vacanc")),
     Domain("procurement", ("采购", "供应链", "purchasing", "procurement", "sourcing", "supply chain"), (
         "供应商", "供货", "合格供应商", "投标", "招标", "采购", "进货", "询价单", "supplier", "vendor", "supply you",
         "tender", "bid", "purchase order", "whoever places your orders", "sourcing"),
         strong=("供应商", "supplier", "vendor", "purchase order")),
+    Domain("tenders", ("招投标", "投标部", "招标部", "tender", "bids"), (
+        "标书", "投标", "中标", "招标", "资质", "集采", "带量采购", "bid", "tender", "qualification certificate",
+        "centralised purchasing", "centralized purchasing"),
+        strong=("标书", "投标", "中标", "招标", "bid", "tender")),
     Domain("sales", ("销售", "营销", "业务部", "市场部", "sales", "marketing", "business development"), (
         "买", "购买", "价格", "多少钱", "什么价", "报价", "订购", "订货", "订单", "订的", "下单", "order ", "our order", "代理", "经销", "样品", "样机", "产品介绍",
         "优惠", "buy", "purchas", "price", "quote", "quotation", "pricing", "how much", "distributor", "dealer",
@@ -111,7 +115,9 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("production", ("生产", "制造", "工厂", "车间", "production", "manufacturing", "plant"), (
         "生产线", "车间", "产能", "排产", "停产", "交期", "production line", "workshop", "capacity", "lead time")),
     Domain("quality", ("质量", "品质", "质检", "quality", "qa"), (
-        "质量问题", "检验", "不合格", "质检报告", "quality", "inspection", "certificate", "non-conform")),
+        "质量问题", "检验", "不合格", "质检报告", "飞行检查", "药监", "监管局", "gmp", "gsp", "quality", "inspection",
+        "certificate", "non-conform", "inspector", "regulator"),
+        strong=("飞行检查", "药监", "gmp", "gsp", "inspection")),
     # a government service centre's sections
     Domain("business_registration", ("市场主体", "工商", "市场监管", "business registration",
                                      "company registration", "market regulation"), (

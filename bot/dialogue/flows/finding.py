@@ -29,6 +29,8 @@ class Finding(TurnBase):
             self.closing()
             return
         self.note_identity(text, entities)
+        if self.their_line_or_department(text):
+            return
         resolution = resolver_for(self.d).resolve(self.without_the_caller(text))
         seeking = intent in _FINDING or c.pending in {Pending.WHOM, Pending.MATTER, Pending.CHOOSE}
         topics = router_for(self.d).route(text) if not resolution.confident else Routing(())
@@ -92,6 +94,20 @@ class Finding(TurnBase):
                 and c.score >= resolution.candidates[0].score - 0.05]
         picked = self._pick_by_role([(c.kind, c.id) for c in tied], text)
         return tied[picked[0]] if len(picked) == 1 else None
+
+    def their_line_or_department(self, text: str) -> bool:
+        """"put me through to his desk", "那帮我转她们部门吧", "她们财务还有别人吧": the person already
+        talked about, on their own line, or someone else in their department."""
+        person = self.d.person(self.c.target or "") if self.c.target_kind == "person" else None
+        if person is None:
+            return False
+        if _THEIR_DEPARTMENT.search(text) or (_SOMEONE_ELSE.search(text) and put_through_to(text) is not None):
+            self.begin(DEPARTMENT, person.department)
+            return True
+        if _THEIR_OWN_LINE.search(text):
+            self.begin("person", person.id)
+            return True
+        return False
 
     def without_the_caller(self, text: str) -> str:
         """`text` without the caller's own company and, on an internal call, the caller's own names:
@@ -231,6 +247,11 @@ class Finding(TurnBase):
 _THEIR_OWN_LINE = re.compile(r"(?:他|她)(?:的)?(?:办公室|座机|办公电话|分机|工位)|\b(?:his|her|their) (?:office|desk|line|extension)\b",
                              re.IGNORECASE)
 """"那你转她办公室吧", "put me through to his desk": the person being talked about, on their own line."""
+
+_THEIR_DEPARTMENT = re.compile(r"(?:他|她)们?(?:的)?(?:部门|科室|科里|部里|那边的人)|\b(?:his|her|their) (?:department|team|section|colleagues?)\b",
+                               re.IGNORECASE)
+_SOMEONE_ELSE = re.compile(r"还有别人|有没有别人|别的人|其他人|随便\S{0,4}一个|\b(?:anyone|someone|somebody) else\b",
+                           re.IGNORECASE)
 
 _REQUEST_WORDS = re.compile(
     r"就是|你们|您们|我们|那个|这个|一下|麻烦|帮我|给我|请问|请|找|转|接|在不在|不在|在|吗|呢|啊|吧|了|的|嗯|呃|呀|"

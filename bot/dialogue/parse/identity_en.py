@@ -124,7 +124,7 @@ def _en_identity(text: str) -> Identity:
             company = company or _en_company_after_name(following, name)
             break
     if name is None:
-        name = _en_name_in_tell_them(text) or _en_bare_name(text)
+        name = _en_name_in_tell_them(text) or _en_bare_name(text) or _en_name_before_company(text)
     if name and company and name.lower() == company.lower():
         name = None
     if name and company is None:
@@ -164,6 +164,18 @@ def _en_name_in_tell_them(text: str) -> str | None:
         name = _latin_name_at_start(following)
         if name and _EN_HAS_CALLED.match(following[len(name):].strip(" ,")):
             return name
+    return None
+
+
+_EN_NAME_FROM = re.compile(r"\b([A-Z][a-z'\-]+(?: [A-Z][a-z'\-]+){1,2}),? (?:from|of|at|with) (?:the )?[A-Z]")
+
+
+def _en_name_before_company(text: str) -> str | None:
+    """"I'll leave a message Sarah Lim from Reed Exhibitions": a capitalised name right before the company."""
+    for found in _EN_NAME_FROM.finditer(text):
+        words = found.group(1).split()
+        if all(_name_token(word) for word in words):
+            return found.group(1)
     return None
 
 
