@@ -69,6 +69,10 @@ class SipSettings:
     internal_from: tuple[str, ...] = ()
     """Addresses (the PBX) trusted to present an internal caller's extension as the caller ID.
     Empty: every call is external, whatever number it shows (caller ID is easy to fake)."""
+    max_calls: int = 30
+    """Calls answered at once; beyond it an INVITE gets 503 (see voice/sip/ua.py MAX_CALLS)."""
+    max_calls_per_source: int = 4
+    """Calls at once from one address other than the PBX (`registrar`, `internal_from`); beyond it 486."""
 
 
 SPEECH_LANGUAGES = ("zh", "en", "ko")
@@ -205,6 +209,8 @@ def load_settings() -> Settings:
             password=_env("RECEPTIONIST_SIP_PASSWORD"),
             internal_from=tuple(a.strip() for a in _env("RECEPTIONIST_SIP_INTERNAL_FROM").split(",") if a.strip()),
             dialogue_timeout_s=_env_int("RECEPTIONIST_DIALOGUE_TIMEOUT_S", 3),
+            max_calls=_env_int("RECEPTIONIST_SIP_MAX_CALLS", 30),
+            max_calls_per_source=_env_int("RECEPTIONIST_SIP_MAX_CALLS_PER_SOURCE", 4),
         ),
         voice=read_voice_settings(),
     )

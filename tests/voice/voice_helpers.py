@@ -31,12 +31,12 @@ def require_binary(name: str, package: str) -> str:
 SIPP_DIR = Path(__file__).resolve().parent / "sipp"
 
 
-def free_udp_port() -> int:
-    """A UDP port free right now on 127.0.0.1 (each test picks its own: nothing clashes)."""
+def free_udp_port(host: str = "127.0.0.1") -> int:
+    """A UDP port free right now on `host` (each test picks its own: nothing clashes)."""
     import socket
 
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return sock.getsockname()[1]
 
 
@@ -76,15 +76,17 @@ async def eventually(condition, timeout_s: float = 30.0, step_s: float = 0.05) -
 
 
 async def run_sipp(scenario: str, target: tuple[str, int], tmp_path: Path, service: str = "8888",
-                   timeout_s: float = 40.0, extra: list[str] | None = None) -> tuple[int, str]:
-    """Run SIPp with one of the scenarios in tests/voice/sipp for one call; (exit code, its error log)."""
+                   timeout_s: float = 40.0, extra: list[str] | None = None, local_ip: str = "127.0.0.1",
+                   calls: int = 1) -> tuple[int, str]:
+    """Run SIPp with one of the scenarios in tests/voice/sipp for `calls` calls (at most 50 at once)
+    from `local_ip` (any 127.x.y.z: another caller on this machine); (exit code, its error log)."""
     import asyncio
 
     sipp = require_binary("sipp", "sip-tester")
-    port, media = free_udp_port(), free_udp_port()
+    port, media = free_udp_port(local_ip), free_udp_port(local_ip)
     scenario_path = scenario if scenario.startswith("/") else str(SIPP_DIR / scenario)
-    args = [sipp, "-sf", scenario_path, "-i", "127.0.0.1", "-p", str(port), "-mi", "127.0.0.1",
-            "-mp", str(media), "-s", service, "-m", "1", "-l", "1", "-nostdin", "-timeout", f"{int(timeout_s)}s",
+    args = [sipp, "-sf", scenario_path, "-i", local_ip, "-p", str(port), "-mi", local_ip,
+            "-mp", str(media), "-s", service, "-m", str(calls), "-l", str(min(calls, 50)), "-nostdin", "-timeout", f"{int(timeout_s)}s",
             "-timeout_error", "-trace_err", "-error_file", str(tmp_path / "sipp_errors.log"),
             *(extra or []), f"{target[0]}:{target[1]}"]
     process = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.DEVNULL,

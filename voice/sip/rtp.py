@@ -3,8 +3,9 @@
 Sending is paced against absolute deadlines (start + n × 20 ms), not "sleep 20 ms after each
 send", so scheduling delays do not accumulate into drift; while nothing is being played the
 stream sends silence, as a phone does, which keeps NAT bindings and the PBX's RTP time-outs
-happy. Received packets are accepted only from the address the SDP named (the port latches
-to where the packets really come from, for callers behind NAT).
+happy. Media goes only to the address the SDP negotiated, never to where packets came from,
+and what comes in passes `RtpGate`: the negotiated IP, one latched source port and SSRC, and a
+sane sequence number, so a stream spoofed from elsewhere can neither press keys nor be heard.
 """
 
 from __future__ import annotations
@@ -94,12 +95,91 @@ class DtmfReceiver:
         return DTMF_EVENTS[packet.payload[0]]
 
 
+MAX_DROPOUT = 3000
+"""A forward jump in sequence numbers larger than this is not the same stream (RFC 3550 A.1)."""
+MAX_MISORDER = 100
+"""A packet this far behind the highest seen is late or duplicated, not a new stream (RFC 3550 A.1)."""
+MIN_SEQUENTIAL = 2
+"""Packets in sequence a new SSRC (or a restarted sequence) must send before it is heard (RFC 3550 A.1)."""
+
+
+class _SsrcTrack:
+    """One latched SSRC and its highest sequence number, with a contender on probation."""
+
+    def __init__(self, packet: RtpPacket) -> None:
+        self.ssrc, self.max_seq = packet.ssrc, packet.sequence
+        self.candidate: tuple[int, int, int] | None = None
+        """(ssrc, next sequence expected, packets seen in sequence) of a stream on probation."""
+
+    def admit(self, packet: RtpPacket) -> bool:
+        if packet.ssrc != self.ssrc:
+            return self._on_probation(packet)
+        delta = (packet.sequence - self.max_seq) & 0xFFFF
+        if delta < MAX_DROPOUT:
+            self.max_seq = packet.sequence
+            return True
+        if delta > 0x10000 - MAX_MISORDER:
+            return True  # late or duplicated
+        return self._on_probation(packet)  # a jump: a restart must prove itself
+
+    def _on_probation(self, packet: RtpPacket) -> bool:
+        """Heard once MIN_SEQUENTIAL packets arrived in sequence (then latched); dropped until then."""
+        candidate = self.candidate
+        follows = candidate is not None and candidate[:2] == (packet.ssrc, packet.sequence)
+        count = candidate[2] + 1 if follows and candidate is not None else 1
+        if count >= MIN_SEQUENTIAL:
+            self.ssrc, self.max_seq, self.candidate = packet.ssrc, packet.sequence, None
+            return True
+        self.candidate = (packet.ssrc, (packet.sequence + 1) & 0xFFFF, count)
+        return False
+
+
+class RtpGate:
+    """Which received packets belong to the call (RFC 3550 A.1, as strict RTP in PBXs does it).
+
+    - The source IP must be the negotiated one.
+    - The first source port heard is latched. A packet from exactly the negotiated address
+      takes the latch back, so a spoofer who spoke first cannot keep the call.
+    - Each payload type latches its first SSRC. Some senders (SIPp among them) use one SSRC
+      for speech and another for key presses.
+    - A new SSRC, or a sequence number far from the stream's, is heard only after
+      MIN_SEQUENTIAL packets in sequence: a restart must prove itself.
+
+    A spoofer who can forge the latched address exactly still gets through; only SRTP stops
+    that.
+    """
+
+    def __init__(self, negotiated: tuple[str, int]) -> None:
+        self.negotiated = negotiated
+        self.source: tuple[str, int] | None = None
+        self._tracks: dict[int, _SsrcTrack] = {}
+
+    def renegotiate(self, address: tuple[str, int]) -> None:
+        """A re-INVITE moved the media: latch afresh."""
+        self.negotiated, self.source, self._tracks = address, None, {}
+
+    def admit(self, addr: tuple[str, int], packet: RtpPacket) -> bool:
+        if addr[0] != self.negotiated[0]:
+            return False
+        if self.source is None or (addr == self.negotiated and self.source != addr):
+            self.source, self._tracks = addr, {}
+        if addr != self.source:
+            return False
+        track = self._tracks.get(packet.payload_type)
+        if track is None:
+            if len(self._tracks) >= 4:  # speech in two laws and key presses: anything more is not a phone
+                return False
+            self._tracks[packet.payload_type] = _SsrcTrack(packet)
+            return True
+        return track.admit(packet)
+
+
 @dataclass
 class RtpStats:
     received: int = 0
     sent: int = 0
     dropped_foreign: int = 0
-    """Packets from an address other than the call's peer, ignored."""
+    """Packets the gate refused (another address, port, SSRC or sequence), ignored."""
     send_times: deque[float] | None = None
 
     def intervals_ms(self) -> list[float]:
@@ -114,6 +194,8 @@ class RtpStream(asyncio.DatagramProtocol):
                  on_audio: Callable[[bytes], None] | None = None, on_dtmf: Callable[[str], None] | None = None) -> None:
         self.codec = codec
         self.remote = remote
+        """Where media is sent: the negotiated address (the SDP), never learned from packets."""
+        self.gate = RtpGate(remote)
         self.telephone_event = telephone_event
         self.on_audio = on_audio
         self.on_dtmf = on_dtmf
@@ -143,13 +225,12 @@ class RtpStream(asyncio.DatagramProtocol):
         self._transport = transport  # type: ignore[assignment]  # a datagram transport
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        if addr[0] != self.remote[0]:
-            self.stats.dropped_foreign += 1
-            return
         packet = parse_rtp(data)
         if packet is None:
             return
-        self.remote = (addr[0], addr[1])
+        if not self.gate.admit(addr, packet):
+            self.stats.dropped_foreign += 1
+            return
         self.stats.received += 1
         if packet.payload_type in _G711 and self.on_audio is not None:
             # either law is decoded, whichever was negotiated: some phones switch, and a bridge must not go mute
@@ -182,6 +263,12 @@ class RtpStream(asyncio.DatagramProtocol):
         self._queue.extend(encode(frame, self.codec) for frame in frames(linear_8k, size, b"\x00"))
         while len(self._queue) > self.max_fed_frames:
             self._queue.popleft()
+
+    def negotiate(self, remote: tuple[str, int]) -> None:
+        """The peer's (new) media address from an SDP offer or answer."""
+        if remote != self.remote:
+            self.remote = remote
+            self.gate.renegotiate(remote)
 
     def set_codec(self, codec: Codec, telephone_event: int | None) -> None:
         """The codec the answer chose (calls we place offer both G.711 laws)."""

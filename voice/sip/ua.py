@@ -20,6 +20,7 @@ import ipaddress
 import logging
 import re
 import socket
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -47,6 +48,15 @@ log = logging.getLogger(__name__)
 T1 = 0.5
 T2 = 4.0
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY, REFER, INFO"
+MAX_CALLS = 30
+"""Calls answered at once; the next INVITE gets 503 with Retry-After. Each call holds an RTP
+socket, a prompt stream and a share of the speech recogniser: bench/voice_bench.py measures
+about 4 speech calls per core, and calls on hold or keying cost far less. Set
+RECEPTIONIST_SIP_MAX_CALLS to what the benchmark measures on the machine you deploy on."""
+MAX_CALLS_PER_SOURCE = 4
+"""Calls at once from one address that is not a trusted peer (the PBX); the next gets 486. A
+phone makes one or two; a burst from one address is a flood, perhaps with a victim's SDP."""
+RETRY_AFTER_S = 30
 USER_AGENT = "Front Desk"
 SUPPORTED = ("replaces", "timer")
 
@@ -153,6 +163,8 @@ class Call:
     acked: asyncio.Event = field(default_factory=asyncio.Event)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     ua: UserAgent | None = None
+    inbound: bool = True
+    """A call answered here (False: one the gateway placed, a transfer's leg)."""
 
     async def hangup(self, timeout_s: float = 8.0) -> None:
         assert self.ua is not None
@@ -204,8 +216,18 @@ class UserAgent(asyncio.DatagramProtocol):
     """A SIP UA on UDP. `on_call(call)` runs for each answered call; the call ends when it returns."""
 
     def __init__(self, host: str, port: int = 0, on_call: Callable[[Call], Awaitable[None]] | None = None,
-                 user: str = "receptionist", advertised_host: str | None = None, timer_f_s: float = 32 * T1) -> None:
+                 user: str = "receptionist", advertised_host: str | None = None, timer_f_s: float = 32 * T1,
+                 max_calls: int = MAX_CALLS, max_calls_per_source: int = MAX_CALLS_PER_SOURCE,
+                 trusted_peers: frozenset[str] = frozenset()) -> None:
         self.host = host
+        self.max_calls = max_calls
+        self.max_calls_per_source = max_calls_per_source
+        self.trusted_peers = trusted_peers
+        """Addresses (the PBX, the registrar) exempt from the per-source cap: every call comes through them."""
+        self.refused_calls: Counter[int] = Counter()
+        """INVITEs refused, by status: 503 (the gateway's cap) and 486 (their source's)."""
+        self.stray_requests = 0
+        """In-dialog requests that matched no call on Call-ID, both tags and source: answered 481."""
         self.port = port
         self.user = user
         self.advertised_host = advertised_host or host
@@ -224,6 +246,9 @@ class UserAgent(asyncio.DatagramProtocol):
         self._register_cseq = 0
         self._invite_clients: dict[str, Callable[[SipMessage], None]] = {}
         """Branch of an INVITE we sent → what to do with each response to it."""
+        self._answering: dict[tuple[str, ...], str] = {}
+        """INVITEs being answered (before their call exists) → their source IP: a retransmission gets
+        100 again, and they count towards the caps."""
 
     # -- socket ---------------------------------------------------------------------------
 
@@ -350,12 +375,19 @@ class UserAgent(asyncio.DatagramProtocol):
                                                       ("user-agent", USER_AGENT)])
 
     def _on_invite(self, request: SipMessage, addr: tuple[str, int]) -> None:
-        call = self.calls.get(request.call_id)
-        if call is not None:
-            self._on_reinvite(call, request, addr)
+        if _server_key(request) in self._answering:
+            self._send(response(request, 100), addr)  # a retransmission while we answer
             return
-        if request.to_tag:
-            self._respond(request, addr, 481)
+        if request.call_id in self.calls or request.to_tag:
+            call = self._dialog_of(request, addr)
+            if call is not None:
+                self._on_reinvite(call, request, addr)
+            return
+        refusal = self._over_capacity(addr)
+        if refusal:
+            self.refused_calls[refusal[0]] += 1
+            log.warning("INVITE from %s refused (%d): %s", addr[0], refusal[0], refusal[1])
+            self._respond(request, addr, refusal[0], new_tag(), [("retry-after", str(RETRY_AFTER_S))])
             return
         if request.body and (request.get("content-type") or "").split(";")[0].strip().lower() != "application/sdp":
             self._respond(request, addr, 415, new_tag(), [("accept", "application/sdp")])
@@ -368,7 +400,41 @@ class UserAgent(asyncio.DatagramProtocol):
             self._respond(request, addr, 488, new_tag())
             return
         self._send(response(request, 100), addr)
+        self._answering[_server_key(request)] = addr[0]
         self._spawn(self._answer(request, addr, offer, codec), f"answer-{request.call_id[:16]}")
+
+    def _over_capacity(self, addr: tuple[str, int]) -> tuple[int, str] | None:
+        """(status, why) when a new call from `addr` would pass a cap; None when it may be answered."""
+        sources = [call.info.peer[0] for call in self.calls.values() if call.inbound and call.state != "ended"]
+        sources += self._answering.values()
+        if len(sources) >= self.max_calls:
+            return 503, f"{self.max_calls} calls already"
+        if addr[0] not in self.trusted_peers and sources.count(addr[0]) >= self.max_calls_per_source:
+            return 486, f"{self.max_calls_per_source} calls already from that address"
+        return None
+
+    def _dialog_of(self, request: SipMessage, addr: tuple[str, int]) -> Call | None:
+        """The call an in-dialog request belongs to: same Call-ID, its From tag the peer's, its To tag
+        ours, sent from the peer's side. Anything else (a blind ACK, a BYE without a To tag, a NOTIFY
+        from elsewhere) is answered 481 (an ACK is dropped) and changes nothing."""
+        call = self.calls.get(request.call_id)
+        if (call is None or request.to_tag != call.local_tag or request.from_tag != call.remote_tag
+                or addr[0] not in self._peer_addresses(call)):
+            self.stray_requests += 1
+            log.info("%s from %s matches no dialog: refused", request.method, addr[0])
+            if request.method != "ACK":
+                self._respond(request, addr, 481)
+            return None
+        return call
+
+    def _peer_addresses(self, call: Call) -> set[str]:
+        """Where the other side of a call may send from: the address its INVITE (or our INVITE) went
+        through, and its Contact when that is an IP address (requests that bypass the proxy)."""
+        addresses = {call.info.peer[0]}
+        target = self._next_hop(call.remote_target, ("", 0))[0]
+        if target:
+            addresses.add(target)
+        return addresses
 
     def _new_call(self, request: SipMessage, addr: tuple[str, int], offer: MediaOffer, codec: Codec,
                   rtp: RtpStream) -> Call:
@@ -392,14 +458,20 @@ class UserAgent(asyncio.DatagramProtocol):
         call_holder: list[Call] = []
         rtp = RtpStream(codec, (offer.address, offer.port), offer.telephone_event,
                         on_dtmf=lambda digit: call_holder[0].events.put_nowait(Dtmf(digit)))
-        await loop.create_datagram_endpoint(lambda: rtp, local_addr=(self.host, 0), family=socket.AF_INET)
-        call = self._new_call(request, addr, offer, codec, rtp)
-        call_holder.append(call)
-        self.calls[call.info.call_id] = call
+        try:
+            await loop.create_datagram_endpoint(lambda: rtp, local_addr=(self.host, 0), family=socket.AF_INET)
+            call = self._new_call(request, addr, offer, codec, rtp)
+            call_holder.append(call)
+            self.calls[call.info.call_id] = call
+        finally:
+            self._answering.pop(_server_key(request), None)
         call.answer_sdp = build_sdp(self.advertised_host, rtp.local_port, codec, offer.telephone_event)
         ok = self._respond(request, addr, 200, call.local_tag, self._answer_headers(), call.answer_sdp)
-        rtp.start()
-        if not await self._retransmit_until_ack(call, ok, addr):
+        # No media before the ACK: the SDP's address is the caller's word until the dialog is
+        # confirmed, and a burst of INVITEs naming a victim must not turn us into a reflector.
+        if await self._retransmit_until_ack(call, ok, addr):
+            rtp.start()
+        else:
             log.warning("call %s: no ACK for our 200 OK", call.info.call_id)
             await self._end(call, "timeout")
             with contextlib.suppress(Exception):
@@ -435,7 +507,7 @@ class UserAgent(asyncio.DatagramProtocol):
                     await call.hangup()
 
     def _on_reinvite(self, call: Call, request: SipMessage, addr: tuple[str, int]) -> None:
-        if request.to_tag != call.local_tag or call.state == "ended":
+        if call.state == "ended":
             self._respond(request, addr, 481)
             return
         if request.body:
@@ -443,25 +515,28 @@ class UserAgent(asyncio.DatagramProtocol):
                 offer = parse_offer(request.body)
                 call.rtp.paused = offer.on_hold
                 if not offer.on_hold:
-                    call.rtp.remote = (offer.address, offer.port)
+                    call.rtp.negotiate((offer.address, offer.port))
         self._respond(request, addr, 200, call.local_tag, self._answer_headers(), call.answer_sdp)
 
     def _on_ack(self, request: SipMessage, addr: tuple[str, int]) -> None:
-        call = self.calls.get(request.call_id)
+        if request.call_id not in self.calls:
+            return  # the ACK of a refusal (4xx/5xx), or of a call already gone
+        call = self._dialog_of(request, addr)
         if call is not None and request.cseq[0] == call.invite.cseq[0]:
             call.acked.set()
 
     def _on_bye(self, request: SipMessage, addr: tuple[str, int]) -> None:
-        call = self.calls.get(request.call_id)
-        if call is None or (request.to_tag and request.to_tag != call.local_tag):
-            self._respond(request, addr, 481)
+        call = self._dialog_of(request, addr)
+        if call is None:
             return
         self._respond(request, addr, 200)
         self._spawn(self._end(call, "caller"), "end-call")
 
     def _on_cancel(self, request: SipMessage, addr: tuple[str, int]) -> None:
+        """CANCEL is matched to its INVITE's transaction (RFC 3261 9.2): branch, From tag and source."""
         call = self.calls.get(request.call_id)
-        if call is None or call.invite.branch != request.branch:
+        if (call is None or call.invite.branch != request.branch or request.from_tag != call.remote_tag
+                or addr[0] != call.info.peer[0]):
             self._respond(request, addr, 481)
             return
         self._respond(request, addr, 200, call.local_tag)
@@ -470,9 +545,8 @@ class UserAgent(asyncio.DatagramProtocol):
             self._spawn(self._end(call, "caller"), "cancel-call")
 
     def _on_notify(self, request: SipMessage, addr: tuple[str, int]) -> None:
-        call = self.calls.get(request.call_id)
+        call = self._dialog_of(request, addr)
         if call is None:
-            self._respond(request, addr, 481)
             return
         self._respond(request, addr, 200)
         match = re.match(rb"^SIP/2\.0 ([1-6]\d\d)", request.body.strip())
@@ -482,9 +556,8 @@ class UserAgent(asyncio.DatagramProtocol):
             call.events.put_nowait(TransferProgress(status, final))
 
     def _on_info(self, request: SipMessage, addr: tuple[str, int]) -> None:
-        call = self.calls.get(request.call_id)
+        call = self._dialog_of(request, addr)
         if call is None:
-            self._respond(request, addr, 481)
             return
         self._respond(request, addr, 200)
         match = re.search(rb"Signal\s*=\s*([0-9*#A-Da-d])", request.body)
@@ -721,7 +794,7 @@ class UserAgent(asyncio.DatagramProtocol):
             self._spawn(self._answer_then_bye(invite, reply, dest), "bad-answer")
             return None
         rtp.set_codec(codec, answer.telephone_event)
-        rtp.remote = (answer.address, answer.port)
+        rtp.negotiate((answer.address, answer.port))
         contact = reply.get_all("contact")
         to_value = reply.get("to") or ""
         info = CallInfo(call_id=invite.call_id, caller_id=sanitize_number(_uri_user(invite.uri or "")), caller_name="",
@@ -731,7 +804,7 @@ class UserAgent(asyncio.DatagramProtocol):
                     remote_uri=address_uri(to_value), remote_tag=reply.to_tag,
                     remote_target=address_uri(contact[0]) if contact else invite.uri or "",
                     route_set=list(reversed(reply.get_all("record-route"))), invite=invite, local_cseq=invite.cseq[0],
-                    state="confirmed", ua=self)
+                    state="confirmed", ua=self, inbound=False)
         call.acked.set()
         self.calls[call.info.call_id] = call
         return call
