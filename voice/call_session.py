@@ -6,6 +6,8 @@
     keys ─▶ digits until a pause (or #) ─▶ the extension as text; "0" alone ─▶ "operator" in the call's language
     transfer payload ─▶ voice/transfer.py ─▶ transfer_result to the dialogue ─▶ its replies spoken
     the dialogue silent for `dialogue_timeout_s` ─▶ the fail-safe prompt, then the operator
+    the caller silent for `silence_s` ─▶ "are you still there?"; as long again ─▶ goodbye, hang up
+    no RTP from the caller for `rtp_timeout_s`, or the call over `max_call_s` ─▶ ended (watched by `_watch`)
 
 Every wait has a time-out or ends with the call; the tasks a session starts are kept and
 cancelled when it ends. One session's failure never reaches another call (voice/gateway.py).
@@ -17,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import warnings
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -27,12 +30,16 @@ from bot.dialogue.language import detect_language
 from bot.org.model import Directory
 from voice.audio import silence, tone
 from voice.dialogue_client import DialogueClient, DialogueUnavailable, Reply
-from voice.listener import Listener
-from voice.recording import CallRecorder
+from voice.listener import SPEECH_RMS, Listener
+from voice.recording import CallRecorder, recording_name
 from voice.sip.ua import Call, Dtmf, Hangup, TransferProgress
 from voice.stt import Partial, Recognizer, SpeechModels, Transcriber, Utterance
 from voice.transfer import Transferring, Transfers, bridge, spoken_consent
 from voice.tts import SynthesisError, Synthesizer
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +47,26 @@ VOICEMAIL_S = 60.0
 """The longest voice message a caller can leave when nobody can take the call."""
 MAX_TURNS = 200
 """A call that goes on longer than this many turns is handed to the operator's care (ended)."""
+SILENCE_S = 15.0
+"""The receptionist waits for the caller (a question asked, a prompt played) and hears no speech and no
+key for this long: "are you still there?", once; as long again: a polite goodbye and the call is ended
+(outcome "silence"). Not while the call is put through to staff, on hold while a phone rings, or while a
+voice message is being left (VOICEMAIL_S caps that)."""
+RTP_TIMEOUT_S = 60.0
+"""No RTP packet at all from the caller for this long: their phone or network is gone without a BYE, and
+the call is ended (outcome "rtp_timeout"), whatever it is doing (talking to the receptionist, bridged to
+staff, leaving a voice message). A phone sends a packet every 20 ms, silence included (even with silence
+suppression, comfort noise every few seconds); PBXs use the same 60 s (Asterisk's rtptimeout). Not counted
+while the caller holds the call (their re-INVITE said sendonly/inactive)."""
+MAX_CALL_S = 3600.0
+"""The longest call with the receptionist: a real one takes minutes; past an hour the caller is told and
+the call ended (outcome "max_duration")."""
+MAX_BRIDGED_CALL_S = 4 * 3600.0
+"""The longest call once it is put through to staff (counted from the answer, like MAX_CALL_S): a staff
+conversation may well last over an hour, but not four; that is a line left open. Both sides are told, then
+it ends. Silence is never timed while bridged (the staff member and the caller may both be listening)."""
+WATCH_TICK_S = 1.0
+"""How often a call's RTP counter and age are looked at (shorter when tests shorten the limits)."""
 
 PHRASES: dict[str, dict[str, str]] = {
     "keypad_only": {"zh": "语音识别暂不可用，请直接按分机号码，或按零转人工服务。",
@@ -55,6 +82,14 @@ PHRASES: dict[str, dict[str, str]] = {
     "accept": {"zh": "接听请按一，拒绝请按二。", "en": "Press one to accept the call, or two to decline."},
     "accept_by_voice": {"zh": "接听请说“好”或按一，拒绝请说“不”或按二。",
                         "en": "Say yes or press one to accept the call; say no or press two to decline."},
+    "still_there": {"zh": "还在吗？请讲，或者直接按分机号码，按零转人工服务。",
+                    "en": "Are you still there? Please go ahead, or key the extension, or press zero for the operator."},
+    "silence_goodbye": {"zh": "没有听到您的声音，本次通话将结束。如有需要，欢迎再次来电。再见。",
+                        "en": "We have not heard from you, so we will end this call now. Please call again any time. "
+                              "Goodbye."},
+    "max_duration": {"zh": "抱歉，本次通话已达到最长通话时间，即将结束。如需继续，请重新来电。再见。",
+                     "en": "Sorry, this call has reached its maximum length and will end now. Please call again "
+                           "if you need more help. Goodbye."},
 }
 """What the gateway itself says (the dialogue says everything else)."""
 
@@ -93,6 +128,10 @@ class SessionServices:
     """Addresses trusted to present an internal extension as caller ID (GatewayConfig.internal_peers)."""
     blind_by_refer: bool = False
     """Blind transfers by REFER (the PBX rings; busy/no answer come back only as the NOTIFY says)."""
+    silence_s: float = SILENCE_S
+    rtp_timeout_s: float = RTP_TIMEOUT_S
+    max_call_s: float = MAX_CALL_S
+    max_bridged_call_s: float = MAX_BRIDGED_CALL_S
 
 
 @dataclass
@@ -151,14 +190,28 @@ class CallSession:
         self._ringing: asyncio.Event | None = None
         """While a supervised transfer rings: set when the caller keys something (they gave up waiting)."""
         self._stt_language: str | None = None
+        self._started = time.monotonic()
+        self._ending: str | None = None
+        """Why the gateway is ending the call (a timer: "silence", "rtp_timeout", "max_duration")."""
+        self._awaiting_input = False
+        self._last_activity = self._started
+        """When the caller last spoke or keyed something (time.monotonic), for the silence timer."""
+        self._callee: Call | None = None
+        """The staff member's call while the caller is bridged to it."""
 
     # ------------------------------------------------------------------ the call
 
     async def run(self) -> None:
-        self.recorder = CallRecorder(self.call.info.codec)
-        self.call.rtp.on_sent = self.recorder.gateway_frame
+        folder = self.services.recordings_dir
+        try:  # streamed to <recordings>/<name>.part as the call goes (voice/recording.py)
+            self.recorder = CallRecorder(self.call.info.codec,
+                                         folder / f"{recording_name(self.conversation)[:-4]}.part" if folder else None)
+            self.call.rtp.on_sent = self.recorder.gateway_frame
+        except OSError:
+            log.exception("call %s: the recording cannot be started; the call goes on unrecorded", self.conversation)
         self.call.rtp.on_audio = self._heard_audio
         self._spawn(self._read_events(), "events")
+        self._spawn(self._watch(), "watch")
         try:
             directory = await self.services.directory()
             self.language = (directory.organization.languages or ("zh",))[0]
@@ -167,6 +220,8 @@ class CallSession:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            if self._ending is not None:
+                self.outcome = self._ending
             await self._save_recording()
 
     async def _conversation(self, internal: bool) -> None:
@@ -223,8 +278,11 @@ class CallSession:
 
     # ------------------------------------------------------------------ speaking
 
-    async def _speak(self, call: Call, text: str) -> bool:
-        """Render and play `text`; True when it was played to the end, False when barged in (or failed)."""
+    async def _speak(self, call: Call, text: str, final: bool = False) -> bool:
+        """Render and play `text`; True when it was played to the end, False when barged in (or failed).
+        Once a timer is ending the call only its `final` notice is spoken."""
+        if self._ending is not None and not final:
+            return False
         language = detect_language(text, self.language)
         try:
             prompt = await self.services.synthesizer.prompt(text, language)
@@ -306,7 +364,11 @@ class CallSession:
         if callee is not None:
             if report:
                 self._spawn(self._report(result), "report")
-            await bridge(self.call, callee, self.recorder.caller_audio if self.recorder else None, self._gone)
+            self._callee = callee  # silence is not timed while bridged; the longer MAX_BRIDGED_CALL_S applies
+            try:
+                await bridge(self.call, callee, self.recorder.caller_audio if self.recorder else None, self._gone)
+            finally:
+                self._callee = None
             return None
         if result == "answered":  # a blind transfer the PBX completed: the caller has left us
             if report:
@@ -413,12 +475,16 @@ class CallSession:
     def _heard_audio(self, pcm: bytes) -> None:
         if self.recorder is not None:
             self.recorder.caller_audio(pcm)
+        if self._awaiting_input and audioop.rms(pcm, 2) >= SPEECH_RMS:
+            self._last_activity = time.monotonic()  # speaking (even what no model understands) is not silence
         if self._listener is not None and self._listening:
             self._listener.hear(pcm)
 
     async def _listen(self) -> None:
         assert self._listener is not None
         async for result in self._listener.results(f"call {self.conversation}"):
+            if result.text.strip():
+                self._last_activity = time.monotonic()
             if isinstance(result, Partial) and self._prompt_playing:
                 self.call.rtp.stop_playback()  # barge-in
             elif isinstance(result, Utterance) and self._listening:
@@ -444,6 +510,7 @@ class CallSession:
                 self._key(event.digit)
 
     def _key(self, digit: str) -> None:
+        self._last_activity = time.monotonic()
         if self._prompt_playing:
             self.call.rtp.stop_playback()
         if self._digit_timer is not None:
@@ -464,17 +531,90 @@ class CallSession:
 
     async def _next_input(self) -> tuple[str, float, float] | None:
         """The caller's next utterance or keyed number (text, when it ended, when it was recognised);
-        None when they hung up."""
-        while True:
-            item = await self._inputs.get()
-            if item is None or item[0].strip():
-                return item
+        None when they hung up, or said and keyed nothing for `silence_s` twice (re-prompted once between)."""
+        silence_s = self.services.silence_s
+        reprompted = False
+        self._last_activity = time.monotonic()
+        self._awaiting_input = True
+        try:
+            while True:
+                remaining = self._last_activity + silence_s - time.monotonic()
+                if remaining <= 0 and self._digits:  # keys still coming (the inter-digit pause ends them)
+                    remaining = self.services.inter_digit_s
+                if remaining <= 0:
+                    if reprompted:
+                        log.info("call %s: the caller is silent: goodbye", self.conversation)
+                        await self._end_call("silence", "silence_goodbye")
+                        return None
+                    reprompted = True
+                    self._awaiting_input = False  # our own prompt is not the caller speaking
+                    await self._speak(self.call, phrase("still_there", self.language))
+                    self._awaiting_input = True
+                    self._last_activity = max(self._last_activity, time.monotonic())
+                    continue
+                try:
+                    item = await asyncio.wait_for(self._inputs.get(), remaining)
+                except asyncio.TimeoutError:
+                    continue
+                if item is None or item[0].strip():
+                    return item
+        finally:
+            self._awaiting_input = False
+
+    # ------------------------------------------------------------------ the call's clocks
+
+    async def _watch(self) -> None:
+        """End the call when the caller's RTP stops (`rtp_timeout_s`) or it lasts too long (`max_call_s`,
+        `max_bridged_call_s` while bridged to staff). Reads the RTP counter (whoever receives the audio:
+        this session or a bridge), so it works in every state of the call."""
+        services, rtp = self.services, self.call.rtp
+        tick = max(0.05, min(WATCH_TICK_S, services.rtp_timeout_s / 4, services.max_call_s / 8))
+        received, heard_at = rtp.stats.received, time.monotonic()
+        while not self._gone.is_set():
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            if rtp.stats.received != received or rtp.paused:  # paused: the caller holds the call
+                received, heard_at = rtp.stats.received, now
+            if now - heard_at >= services.rtp_timeout_s:
+                log.warning("call %s: no RTP from the caller for %.0f s: ending the call", self.conversation,
+                            now - heard_at)
+                await self._end_call("rtp_timeout")
+                return
+            limit = services.max_call_s
+            if self._callee is not None:
+                limit = max(limit, services.max_bridged_call_s)
+            if now - self._started >= limit:
+                log.warning("call %s: over %.0f s: ending the call", self.conversation, limit)
+                await self._end_call("max_duration", "max_duration")
+                return
+
+    async def _end_call(self, outcome: str, notice: str | None = None) -> None:
+        """A timer ends the call: the notice is spoken (to both sides when bridged, the bridge's audio
+        stopped so it is heard whole), then the caller is hung up (a bridge then hangs up the callee)."""
+        if self._ending is not None or self._gone.is_set():
+            return
+        self._ending = self.outcome = outcome
+        self._listening = False
+        if notice is not None:
+            text = phrase(notice, self.language)
+            callee = self._callee
+            if callee is not None:
+                self.call.rtp.on_audio = self._heard_audio
+                callee.rtp.on_audio = None
+            speaking = [self._speak(self.call, text, final=True)]
+            if callee is not None and not callee.ended.is_set():
+                speaking.append(self._speak(callee, text, final=True))
+            await asyncio.gather(*speaking, return_exceptions=True)
+        await self.call.hangup()
 
     # ------------------------------------------------------------------ the end
 
     async def _save_recording(self) -> None:
         folder = self.services.recordings_dir
-        if folder is None or self.recorder is None or self.recorder.duration_s == 0:
+        if self.recorder is None:
+            return
+        if folder is None or self.recorder.duration_s == 0:
+            self.recorder.discard()
             return
         try:
             self.recording = await self.recorder.save(folder, self.conversation)

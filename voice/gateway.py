@@ -25,7 +25,15 @@ from bot.org.model import Directory
 from bot.org.store import DirectoryCache
 from bot.records import calls as call_records
 from bot.records import messages
-from voice.call_session import PHRASES, CallSession, SessionServices
+from voice.call_session import (
+    MAX_BRIDGED_CALL_S,
+    MAX_CALL_S,
+    PHRASES,
+    RTP_TIMEOUT_S,
+    SILENCE_S,
+    CallSession,
+    SessionServices,
+)
 from voice.dialogue_client import DialogueClient
 from voice.recording import recording_name
 from voice.sip.ua import Account, Call, UserAgent
@@ -57,6 +65,14 @@ class GatewayConfig:
     blind_by_refer: bool = False
     internal_peers: frozenset[str] = frozenset()
     """Source addresses (the PBX) whose calls from a directory extension are internal calls."""
+    silence_s: float = SILENCE_S
+    """A caller silent this long is asked whether they are still there; as long again: goodbye (call_session.py)."""
+    rtp_timeout_s: float = RTP_TIMEOUT_S
+    """No RTP from the caller this long: the call is ended (their phone vanished without a BYE)."""
+    max_call_s: float = MAX_CALL_S
+    """The longest call with the receptionist; then the caller is told, and it ends."""
+    max_bridged_call_s: float = MAX_BRIDGED_CALL_S
+    """The longest call once put through to staff (from the answer); then both are told, and it ends."""
     tts_rate: int = 160
     tts_workers: int = 2
     channel_token: str = ""
@@ -98,6 +114,8 @@ class Gateway:
             file_voicemail=self.file_voicemail,
             inter_digit_s=config.inter_digit_s, blind_by_refer=config.blind_by_refer,
             first_metadata=config.first_metadata, internal_peers=config.internal_peers,
+            silence_s=config.silence_s, rtp_timeout_s=config.rtp_timeout_s, max_call_s=config.max_call_s,
+            max_bridged_call_s=config.max_bridged_call_s,
         )
 
     async def directory(self) -> Directory:
