@@ -5,6 +5,14 @@ the demo organisation when the database has none), the message delivery sweep (a
 the Rasa action server and the Rasa server (subprocesses, so bot/ imports no Rasa). When
 one part stops, the others are stopped too and the exit code says so.
 
+Stopping (SIGTERM, Ctrl-C, or a part that stopped) goes in order, each step logged: (1) the SIP
+gateway takes no new call, hangs up the calls in progress and waits (GATEWAY_GRACE_S) until each
+has filed the voice message being left and saved its recording in the call record, while the
+dialogue is still up (a call's last turn or transfer result may still need it); (2) the Rasa server,
+then the action server (SIGTERM, SIGKILL after SERVER_STOP_S); (3) the message sweep (an e-mail
+being sent is finished and marked); (4) the database. A second SIGTERM or Ctrl-C stops waiting:
+what is left is stopped at once (servers killed), and a call still storing may lose its recording.
+
 Doors (docs/security.md): every server listens on 127.0.0.1 unless bot.config says otherwise,
 and refuses to start beyond loopback with a short secret. The secrets (bot/tokens.py) are read
 or generated here once and handed to the servers in their environment, never on a command
@@ -16,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -23,8 +32,10 @@ import sys
 import threading
 import time
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
@@ -37,7 +48,19 @@ from bot.tokens import Tokens, action_secrets, load_tokens, rasa_secrets, refuse
 from bot.training import current_model, has_training_data
 from bot.web.settings import ConsoleSettings, console_settings
 
+if TYPE_CHECKING:
+    from voice.service import RunningGateway
+
 BIN = Path(sys.executable).parent
+
+GATEWAY_GRACE_S = 15.0
+"""On a stop, how long the calls hung up get to store their recordings and voice messages."""
+GATEWAY_STOP_S = GATEWAY_GRACE_S + 10.0
+"""How long the launcher waits for the gateway's whole stop (the grace, the BYEs, closing its socket)."""
+SERVER_STOP_S = 15.0
+"""How long the Rasa server and the action server each get after SIGTERM before SIGKILL."""
+SWEEP_STOP_S = 30.0
+"""How long a message sweep in progress gets to finish (it marks each e-mail sent before the next)."""
 
 
 @dataclass
@@ -132,10 +155,11 @@ def _doors(host: str, who: str) -> str:
     return who if is_loopback(host) else f"{who}; listening on {host}: reachable from the network"
 
 
-def _wait_healthy(parts: list[Part], timeout_s: float = 180) -> None:
+def _wait_healthy(parts: list[Part], timeout_s: float = 180, stop: threading.Event | None = None) -> None:
     deadline = time.monotonic() + timeout_s
+    stop = stop or threading.Event()
     for part in parts:
-        while part.health and time.monotonic() < deadline:
+        while part.health and time.monotonic() < deadline and not stop.is_set():
             if part.process and part.process.poll() is not None:
                 return
             try:
@@ -143,7 +167,7 @@ def _wait_healthy(parts: list[Part], timeout_s: float = 180) -> None:
                                             timeout=2):
                     break
             except OSError:
-                time.sleep(1)
+                stop.wait(1)
 
 
 def _sweep_thread(context: Context, stop: threading.Event) -> threading.Thread:
@@ -167,17 +191,157 @@ def _console_thread(context: Context) -> ConsoleSettings:
     return settings
 
 
-def _start_gateway(context: Context, stop: threading.Event) -> str:
-    """The SIP gateway (voice/), which reaches the dialogue over HTTP like any channel."""
+def _start_gateway(context: Context, stop: threading.Event) -> tuple[RunningGateway | None, str]:
+    """The SIP gateway (voice/), which reaches the dialogue over HTTP like any channel; it closes when
+    `stop` is set (RunningGateway.join waits for that)."""
     from voice.service import describe, gateway_config, start_in_thread
 
     settings = context.settings
     config = gateway_config(settings, rasa_url(settings))
     try:
-        running = start_in_thread(config, context.database, stop)
+        running = start_in_thread(config, context.database, stop, grace_s=GATEWAY_GRACE_S)
     except RuntimeError as error:
-        return f"SIP gateway: not started ({error})"
-    return describe(running, config.recordings_dir)
+        return None, f"SIP gateway: not started ({error})"
+    return running, describe(running, config.recordings_dir)
+
+
+class StopSignals:
+    """SIGTERM and Ctrl-C (SIGINT): the first asks for the ordered stop, a second hurries it (no more
+    waiting: what is left is stopped at once). The handlers only set events: the stop prints."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.hurry = threading.Event()
+
+    def install(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self.received)
+
+    def received(self, *_: object) -> None:
+        if self.stop.is_set():
+            self.hurry.set()
+        self.stop.set()
+
+
+@dataclass
+class Running:
+    """What `receptionist run` started, as stop_in_order stops it."""
+
+    context: Context
+    parts: list[Part] = field(default_factory=list)
+    """The action server and the Rasa server, in the order they were started."""
+    sweep: threading.Thread | None = None
+    sweep_stop: threading.Event = field(default_factory=threading.Event)
+    gateway: RunningGateway | None = None
+    gateway_stop: threading.Event = field(default_factory=threading.Event)
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def stop_in_order(running: Running, hurry: threading.Event) -> None:
+    """The ordered stop (module docstring): gateway, dialogue servers, message sweep, database."""
+    started = time.monotonic()
+    say("stopping: gateway, then dialogue servers, then message delivery, then the database "
+        "(a second Ctrl-C or SIGTERM stops waiting)")
+    _stop_gateway(running, hurry)
+    _stop_servers(running.parts, hurry)
+    _stop_sweep(running, hurry)
+    running.context.close()
+    say(f"stopping: database closed; stopped in {time.monotonic() - started:.1f} s")
+
+
+def _stop_gateway(running: Running, hurry: threading.Event) -> None:
+    running.gateway_stop.set()
+    gateway = running.gateway
+    if gateway is None:
+        return
+    calls = gateway.calls_in_progress()
+    say(f"stopping: gateway: no new calls; {_count(calls, 'call')} in progress"
+        + (f": hanging up, up to {GATEWAY_GRACE_S:.0f} s to save recordings and file voice messages" if calls else ""))
+    if not _wait_until(gateway.join, GATEWAY_STOP_S, hurry):
+        say("stopping: gateway: " + ("second signal: not waiting; calls still storing may lose their recording"
+                                     if hurry.is_set() else f"not closed after {GATEWAY_STOP_S:.0f} s; going on"))
+        return
+    report = gateway.report
+    if report is None:
+        say("stopping: gateway closed (its stop failed: see the log above)")
+        return
+    late = f"; {_count(report.late, 'call')} still storing after {GATEWAY_GRACE_S:.0f} s" if report.late else ""
+    say(f"stopping: gateway closed in {report.seconds:.2f} s: {_count(report.calls, 'call')} hung up, "
+        f"{_count(report.recordings, 'recording')} saved, {_count(report.voice_messages, 'voice message')} "
+        f"filed{late}")
+
+
+def _stop_servers(parts: list[Part], hurry: threading.Event) -> None:
+    """The Rasa server first (it calls the action server), then the action server."""
+    live = [part for part in reversed(parts) if part.process is not None]
+    if live:
+        say(f"stopping: dialogue servers: {', then '.join(part.name for part in live)}")
+    for part in live:
+        process = part.process
+        assert process is not None
+        if process.poll() is not None:
+            say(f"stopping: {part.name} had already stopped (exit {process.returncode})")
+            continue
+        began = time.monotonic()
+        _signal_group(process, signal.SIGTERM)
+        if _wait_until(lambda timeout_s, p=process: _exited(p, timeout_s), SERVER_STOP_S, hurry):
+            say(f"stopping: {part.name} stopped (exit {process.returncode}) in {time.monotonic() - began:.1f} s")
+            continue
+        _signal_group(process, signal.SIGKILL)
+        process.wait()
+        why = "second signal" if hurry.is_set() else f"still running after {SERVER_STOP_S:.0f} s"
+        say(f"stopping: {part.name} killed ({why})")
+
+
+def _stop_sweep(running: Running, hurry: threading.Event) -> None:
+    running.sweep_stop.set()
+    sweep = running.sweep
+    if sweep is None:
+        return
+    if sweep.is_alive():
+        say("stopping: message delivery (an e-mail being sent is finished and marked)")
+    if _wait_until(lambda timeout_s: not _joined_alive(sweep, timeout_s), SWEEP_STOP_S, hurry):
+        say("stopping: message delivery stopped")
+    else:
+        say("stopping: message delivery: not waiting any longer; the next start sends what is left")
+
+
+def _wait_until(done: Callable[[float], bool], timeout_s: float, hurry: threading.Event) -> bool:
+    """Whether `done(step)` (which may block up to `step` seconds) came true within `timeout_s`; a
+    second signal (`hurry`) ends the wait at once."""
+    deadline = time.monotonic() + timeout_s
+    while not hurry.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        if done(min(left, 0.2)):
+            return True
+    return False
+
+
+def _exited(process: subprocess.Popen, timeout_s: float) -> bool:
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def _joined_alive(thread: threading.Thread, timeout_s: float) -> bool:
+    thread.join(timeout_s)
+    return thread.is_alive()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -188,45 +352,41 @@ def _run(args: argparse.Namespace) -> int:
     context = open_context(settings)
     print(f"database: {make_url(settings.db_url).render_as_string(hide_password=True)}")
     print(ensure_organisation(context))
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # before anything starts: a stop is always clean
-    _sweep_thread(context, stop)
-    print(f"message delivery: SMTP {settings.smtp.host}:{settings.smtp.port}, checked every 60 s")
-    console = _console_thread(context)
-    console_url = f"http://{connect_host(console.host)}:{console.port}/"
-    parts = [] if args.no_dialogue else _dialogue_parts(settings, tokens)
-    _wait_healthy([*parts, Part("staff console", console_url, health=f"{console_url}signin")])
-    print(f"staff console: http://{console.host}:{console.port}/ (first user: receptionist users add NAME --role admin)")
-    for part in parts:
-        print(f"{part.name}: {part.url} ({part.doors})")
-    if parts:
-        print(f"tokens: kept in {settings.var_dir} (mode 600) unless set in the environment (docs/security.md)")
-    if parts and not args.no_voice:
-        print(_start_gateway(context, stop))
-    print("ready; Ctrl-C stops everything", flush=True)
-    return _supervise(parts, stop, context)
-
-
-def _supervise(parts: list[Part], stop: threading.Event, context: Context) -> int:
-    code = 0
+    signals = StopSignals()
+    signals.install()  # before anything starts: a stop is always the ordered one
+    running = Running(context)
+    running.sweep = _sweep_thread(context, running.sweep_stop)
     try:
-        while not stop.is_set():
-            for part in parts:
-                if part.process and part.process.poll() is not None:
-                    print(f"{part.name} stopped (exit {part.process.returncode}); stopping the rest", file=sys.stderr)
-                    code = 1
-                    stop.set()
-            stop.wait(1)
-    except KeyboardInterrupt:
-        stop.set()
-    for part in parts:
-        if part.process and part.process.poll() is None:
-            os.killpg(part.process.pid, signal.SIGTERM)
-    for part in parts:
-        if part.process:
-            try:
-                part.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(part.process.pid, signal.SIGKILL)
-    context.close()
+        print(f"message delivery: SMTP {settings.smtp.host}:{settings.smtp.port}, checked every 60 s")
+        console = _console_thread(context)
+        console_url = f"http://{connect_host(console.host)}:{console.port}/"
+        running.parts = [] if args.no_dialogue else _dialogue_parts(settings, tokens)
+        _wait_healthy([*running.parts, Part("staff console", console_url, health=f"{console_url}signin")],
+                      stop=signals.stop)
+        print(f"staff console: http://{console.host}:{console.port}/ (first user: receptionist users add NAME "
+              "--role admin)")
+        for part in running.parts:
+            print(f"{part.name}: {part.url} ({part.doors})")
+        if running.parts:
+            print(f"tokens: kept in {settings.var_dir} (mode 600) unless set in the environment (docs/security.md)")
+        if running.parts and not args.no_voice and not signals.stop.is_set():
+            running.gateway, line = _start_gateway(context, running.gateway_stop)
+            print(line)
+        print("ready; Ctrl-C stops everything", flush=True)
+    except BaseException:
+        stop_in_order(running, signals.hurry)
+        raise
+    return _supervise(running, signals)
+
+
+def _supervise(running: Running, signals: StopSignals) -> int:
+    code = 0
+    while not signals.stop.is_set():
+        for part in running.parts:
+            if part.process and part.process.poll() is not None:
+                print(f"{part.name} stopped (exit {part.process.returncode}); stopping the rest", file=sys.stderr)
+                code = 1
+                signals.stop.set()
+        signals.stop.wait(1)
+    stop_in_order(running, signals.hurry)
     return code

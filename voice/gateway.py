@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +89,30 @@ def new_conversation_id(sip_call_id: str) -> str:
     return f"sip-{recording_name(sip_call_id)[:-4][:16]}-{secrets.token_hex(6)}"
 
 
+CLOSE_GRACE_S = 15.0
+"""On a stop, how long the calls hung up get to finish: a turn still with the dialogue, filing a voice
+message, storing the recording and linking it in the call record (each usually well under a second)."""
+
+
+@dataclass(frozen=True)
+class StopReport:
+    """What the gateway's stop (Gateway.close) did, for the launcher's log."""
+
+    calls: int
+    """Calls in progress when the stop came (hung up)."""
+    recordings: int
+    """Of those, the ones whose recording was saved."""
+    voice_messages: int
+    """Of those, the ones that were leaving a voice message (filed for staff)."""
+    late: int
+    """Calls that had not finished storing when the grace period ran out."""
+    seconds: float
+
+
 class Gateway:
+    _closing = False
+    """Set by close(): a call answered from then on is hung up at once."""
+
     def __init__(self, config: GatewayConfig, database: Database) -> None:
         self.config = config
         self.database = database
@@ -103,7 +127,7 @@ class Gateway:
         self.sessions: list[CallSession] = []
         """Every call this gateway took (kept for tests, the benchmark and logs; trimmed to the last 500)."""
         self.failed_calls = 0
-        self._in_progress: set[asyncio.Task[Any]] = set()
+        self._in_progress: dict[asyncio.Task[Any], CallSession] = {}
         """The calls being handled: on close they are hung up and given time to store their records."""
         self._registration: asyncio.Task[None] | None = None
         self.services = SessionServices(
@@ -141,19 +165,22 @@ class Gateway:
         return address
 
     async def _on_call(self, call: Call) -> None:
+        if self._closing:  # answered just as the stop came (new INVITEs get 503 from then on)
+            await call.hangup()
+            return
         session = CallSession(call, self.services, new_conversation_id(call.info.call_id))
         self.sessions.append(session)
         del self.sessions[:-500]
         task = asyncio.current_task()
         assert task is not None
-        self._in_progress.add(task)
+        self._in_progress[task] = session
         try:
             await session.run()
         except Exception:
             self.failed_calls += 1
             log.exception("call %s failed; the gateway carries on", session.conversation)
         finally:
-            self._in_progress.discard(task)
+            self._in_progress.pop(task, None)
 
     async def link_recording(self, conversation: str, caller_id: str, path: str) -> None:
         def store() -> None:
@@ -193,20 +220,37 @@ class Gateway:
         await asyncio.to_thread(store)
         log.info("call %s: voice message filed for %s", conversation, recipient)
 
-    async def close(self, grace_s: float = 10.0) -> None:
-        """Stop: hang up the calls in progress and let each store its recording and record (up to
-        `grace_s`), so a restart loses nothing already said; then close the SIP socket."""
+    @property
+    def calls_in_progress(self) -> int:
+        return len(self._in_progress)
+
+    async def close(self, grace_s: float = CLOSE_GRACE_S) -> StopReport:
+        """Stop, in order: take no new call (an INVITE gets 503 with Retry-After), hang up the calls in
+        progress and give them up to `grace_s` to finish: a turn the dialogue is still answering, filing
+        the voice message being left, saving the recording and linking it in the call record; so a
+        restart loses nothing already said. The dialogue must still be up meanwhile (bot/launcher.py
+        stops it after the gateway). Then close the SIP socket and the clients."""
+        started = time.monotonic()
+        self._closing = True
+        self.ua.max_calls = 0  # the UA answers new INVITEs 503 from now on
         if self._registration is not None:
             self._registration.cancel()
             await asyncio.gather(self._registration, return_exceptions=True)
-        in_progress = list(self._in_progress)
+        in_progress = dict(self._in_progress)
+        late: set[asyncio.Task[Any]] = set()
         if in_progress:
-            log.info("hanging up %d call(s) in progress and storing their recordings", len(in_progress))
+            log.info("hanging up %d call(s) in progress; up to %.0f s to store their recordings and voice messages",
+                     len(in_progress), grace_s)
             await self.ua.hang_up_all()
             _, late = await asyncio.wait(in_progress, timeout=grace_s)
             if late:
                 log.error("%d call(s) did not finish storing within %.0f s", len(late), grace_s)
+        finished = [session for task, session in in_progress.items() if task not in late]
+        report = StopReport(calls=len(in_progress), recordings=sum(s.recording is not None for s in finished),
+                            voice_messages=sum(s.outcome == "failsafe:voicemail" for s in finished),
+                            late=len(late), seconds=time.monotonic() - started)
         await self.ua.close()
         await self.dialogue.close()
         await self.synthesizer.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
+        return report

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.tokens import load_tokens
-from voice.gateway import Gateway, GatewayConfig
+from voice.gateway import CLOSE_GRACE_S, Gateway, GatewayConfig, StopReport
 from voice.models import model_path
 from voice.sip.ua import Account
 from voice.transfer import DialPlan
@@ -61,16 +61,36 @@ class RunningGateway:
     address: tuple[str, int]
     languages: tuple[str, ...]
     """Languages with a speech model; the others are keypad only."""
+    gateway: Gateway | None = None
+    thread: threading.Thread | None = None
+    """The gateway's thread: it ends once the gateway has closed (after `stop` is set)."""
+    report: StopReport | None = None
+    """What the stop did, once the thread has ended."""
+
+    def calls_in_progress(self) -> int:
+        return self.gateway.calls_in_progress if self.gateway is not None else 0
+
+    def join(self, timeout_s: float | None = None) -> bool:
+        """Wait until the gateway has closed (its calls hung up, their recordings and voice messages
+        stored; then `report` says what it did); whether it had within `timeout_s`."""
+        if self.thread is not None:
+            self.thread.join(timeout_s)
+            return not self.thread.is_alive()
+        return True
 
 
 def start_in_thread(config: GatewayConfig, database: Database, stop: threading.Event,
-                    timeout_s: float = 60.0) -> RunningGateway:
-    """Start the gateway on its own event loop in a daemon thread; raise if it cannot start."""
+                    timeout_s: float = 60.0, grace_s: float = CLOSE_GRACE_S) -> RunningGateway:
+    """Start the gateway on its own event loop in a daemon thread; raise if it cannot start. Once `stop`
+    is set the gateway closes (Gateway.close: up to `grace_s` for the calls hung up to store what they
+    hold) and the thread ends: `RunningGateway.join` waits for that."""
     started: dict[str, object] = {}
     ready = threading.Event()
+    running = RunningGateway(address=("", 0), languages=tuple(config.speech_paths))
 
     async def serve() -> None:
         gateway = Gateway(config, database)
+        running.gateway = gateway
         try:
             started["address"] = await gateway.start()
         except BaseException as error:
@@ -81,15 +101,17 @@ def start_in_thread(config: GatewayConfig, database: Database, stop: threading.E
         try:
             await asyncio.to_thread(stop.wait)
         finally:
-            await gateway.close()
+            running.report = await gateway.close(grace_s)
 
     thread = threading.Thread(target=lambda: asyncio.run(serve()), name="sip-gateway", daemon=True)
+    running.thread = thread
     thread.start()
     if not ready.wait(timeout_s):
         raise RuntimeError("the SIP gateway did not start in time")
     if "error" in started:
         raise RuntimeError(f"the SIP gateway could not start: {started['error']}")
-    return RunningGateway(address=started["address"], languages=tuple(config.speech_paths))  # type: ignore[arg-type]
+    running.address = started["address"]  # type: ignore[assignment]
+    return running
 
 
 def describe(running: RunningGateway, recordings: Path) -> str:
