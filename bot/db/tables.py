@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -270,3 +271,48 @@ class LeaseRow(Base):
     name = Column(String(64), primary_key=True)
     holder = Column(String(128), nullable=False)
     expires_at = Column(UTCDateTime(), nullable=False)
+
+
+# ---------------------------------------------------------------------------------- hotel
+# A hotel's rooms and its guests' stays (bot/hotel), loaded from the PMS export.
+# One organisation per database, as for every other table. Migration: 0005_hotel_rooms_stays.
+
+
+class RoomRow(Base):
+    """A guest room: its number as the hotel writes it ("0812", "A-1203"), its phone, its floor."""
+
+    __tablename__ = "rooms"
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(16), nullable=False, unique=True, index=True)
+    extension = Column(String(16), unique=True)
+    floor = Column(String(16))
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class StayRow(Base):
+    """A guest's stay in a room: active → checked_out (after the departure day's checkout time).
+
+    `room` is the room's number, not a key: a stay stays in the history when its room is removed
+    from the room list. One stay per room and arrival day (the PMS export's identity of a stay)."""
+
+    __tablename__ = "stays"
+    __table_args__ = (UniqueConstraint("room", "arrival", name="uq_stays_room_arrival"),)
+
+    id = Column(Integer, primary_key=True)
+    room = Column(String(16), nullable=False, index=True)
+    guest_name_zh = Column(String(200))
+    guest_name_latin = Column(String(200))
+    arrival = Column(Date, nullable=False)
+    departure = Column(Date, nullable=False)
+    """The checkout day; the stay ends at the hotel's checkout time that day (12:00 by default)."""
+    vip = Column(Boolean, nullable=False, default=False)
+    do_not_disturb = Column(Boolean, nullable=False, default=False)
+    no_calls = Column(Boolean, nullable=False, default=False)
+    """Privacy: the hotel must not even confirm that this guest is staying."""
+    language = Column(String(16))
+    status = Column(String(16), nullable=False, default="active", index=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    checked_out_at = Column(UTCDateTime())
