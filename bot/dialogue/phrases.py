@@ -147,6 +147,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "zh": "不好意思，我们重新记一下。请问您的回电号码是多少？",
         "en": "Sorry about that, let's take it again. What is your callback number?",
     },
+    "request_noted": {
+        "zh": "好的，您的请求我们已经记下了。如需进一步帮助，请到前台找工作人员。",
+        "en": "Thank you, your request has been noted. For anything further, please see the staff at the front desk.",
+    },
     "message_saved": {
         "zh": "好的，留言已经记下，我们会尽快转告{name}。",
         "en": "Thank you, I've taken your message and will make sure {name} gets it.",

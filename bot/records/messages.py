@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from bot.db.tables import MessageRow, utcnow
+from bot.db.tables import MessageRow, VisitRow, utcnow
 from bot.org.model import Directory, Policy
 from bot.records.common import aware, clip, transition
 
@@ -37,6 +37,12 @@ MAX_CALLER_NAME = 200
 MAX_COMPANY = 200
 MAX_CALLBACK = 32
 MAX_ERROR = 1_000
+MAX_MESSAGES_PER_CONVERSATION = 3
+"""Messages one conversation (a call, a kiosk visit, a chat) may file, besides the notices of its
+visits to their hosts (bounded by `visits.MAX_VISITS_PER_CONVERSATION`). Each message is an
+e-mail to staff, re-sent until acknowledged: a genuine caller leaves one, rarely two (for two
+colleagues) or a correction; three is generous, and a flood from one kiosk or one call stops
+there (issue #16). So one conversation e-mails staff at most 3 + 3 times."""
 
 _CALLBACK = re.compile(r"\+?[0-9][0-9 ]*")
 
@@ -50,6 +56,12 @@ class MessageStatus(str, Enum):
     """Someone said they have it and will call back."""
     CLOSED = "closed"
     """Done with: called back, or judged to need nothing."""
+
+
+class ConversationFull(ValueError):
+    """The conversation has filed as many messages (or visits) as one conversation may: the
+    dialogue tells the caller their request was noted and to see the front desk; nothing is stored
+    and no one is e-mailed."""
 
 
 class UnknownMessage(KeyError):
@@ -117,8 +129,15 @@ class MessageRecord:
 
 def take_message(session: Session, recipient: str, text: str, caller_name: str,
                  callback_number: str | None = None, caller_company: str | None = None, urgent: bool = False,
-                 conversation: str | None = None, at: dt.datetime | None = None) -> MessageRecord:
-    """Store a message for a person or department id. Raises ValueError on anything unusable."""
+                 conversation: str | None = None, at: dt.datetime | None = None,
+                 capped: bool = False) -> MessageRecord:
+    """Store a message for a person or department id. Raises ValueError on anything unusable, and,
+    when `capped` (what a caller or visitor files: the dialogue), `ConversationFull` when
+    `conversation` has filed `MAX_MESSAGES_PER_CONVERSATION` already. Staff on the console and the
+    gateway's voice message (one per call, when the dialogue could not answer) are not capped."""
+    if capped and conversation and not room_for_message(session, conversation):
+        raise ConversationFull(f"conversation {conversation[:128]!r} has filed {MAX_MESSAGES_PER_CONVERSATION} "
+                               "messages already")
     row = MessageRow(
         recipient=_required(recipient, "recipient", MAX_RECIPIENT),
         text=_required(text, "message text", MAX_TEXT, keep_lines=True),
@@ -134,6 +153,19 @@ def take_message(session: Session, recipient: str, text: str, caller_name: str,
     session.add(row)
     session.flush()
     return _record(row)
+
+
+def room_for_message(session: Session, conversation: str) -> bool:
+    """Whether `conversation` may file one more message (`MAX_MESSAGES_PER_CONVERSATION`).
+
+    Its messages are counted less its visits: a visit's notice to its host is a message too, and
+    is bounded by the visits' own cap (a visit to a department has no notice, so the messages
+    of a conversation never exceed this cap plus its visits)."""
+    filed = session.scalar(select(func.count()).select_from(MessageRow)
+                           .where(MessageRow.conversation == conversation)) or 0
+    visits = session.scalar(select(func.count()).select_from(VisitRow)
+                            .where(VisitRow.conversation == conversation)) or 0
+    return filed - visits < MAX_MESSAGES_PER_CONVERSATION
 
 
 def normalize_callback_number(number: str | None) -> str | None:

@@ -14,17 +14,23 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db.tables import VisitRow
 from bot.records.common import aware, one_line, transition
+from bot.records.messages import ConversationFull
 
 MAX_NAME = 200
 MAX_COMPANY = 200
 MAX_PURPOSE = 2_000
 MAX_HOST = 64
 MAX_CONTACT = 64
+MAX_VISITS_PER_CONVERSATION = 3
+"""Visits one kiosk conversation may register. A visitor registers once; a small group at the
+kiosk together, or a visitor seeing two people, a second or third; each visit e-mails its host a
+notice, so a flood of sign-ins from one conversation stops here (issue #16). Visits staff
+register on the console have no conversation and no cap."""
 
 
 class VisitStatus(str, Enum):
@@ -94,8 +100,13 @@ def _clock(value: str | None) -> str | None:
 def register_visit(session: Session, name: str, company: str | None = None, purpose: str | None = None,
                    host: str | None = None, appointment: bool = False, contact: str | None = None,
                    conversation: str | None = None, at: dt.datetime | None = None,
-                   appointment_time: str | None = None) -> VisitRecord:
-    """Write a visitor into the book; they wait until the host comes (status `waiting`)."""
+                   appointment_time: str | None = None, capped: bool = False) -> VisitRecord:
+    """Write a visitor into the book; they wait until the host comes (status `waiting`). When
+    `capped` (a visitor signing in at the kiosk: the dialogue), `ConversationFull` (a ValueError)
+    once `conversation` registered `MAX_VISITS_PER_CONVERSATION`; staff on the console are not capped."""
+    if capped and conversation and not room_for_visit(session, conversation):
+        raise ConversationFull(f"conversation {conversation[:128]!r} has registered "
+                               f"{MAX_VISITS_PER_CONVERSATION} visits already")
     visitor = one_line(name, "visitor's name", MAX_NAME)
     if not visitor:
         raise ValueError("a visit needs the visitor's name")
@@ -109,6 +120,13 @@ def register_visit(session: Session, name: str, company: str | None = None, purp
     session.add(row)
     session.flush()
     return _record(row)
+
+
+def room_for_visit(session: Session, conversation: str) -> bool:
+    """Whether `conversation` may register one more visit (`MAX_VISITS_PER_CONVERSATION`)."""
+    registered = session.scalar(select(func.count()).select_from(VisitRow)
+                                .where(VisitRow.conversation == conversation)) or 0
+    return registered < MAX_VISITS_PER_CONVERSATION
 
 
 def admit(session: Session, visit_id: int) -> VisitRecord:

@@ -84,6 +84,14 @@ class TurnBase:
             calls.ensure_call(session, c.conversation, channel=c.channel, caller_id=c.caller_id, internal=c.internal)
             calls.end_call(session, c.conversation, outcome, transferred_to=c.transferred_to, at=self.now)
 
+    def request_noted(self) -> None:
+        """The conversation has filed all the messages or visits one conversation may
+        (bot.records: MAX_MESSAGES_PER_CONVERSATION, MAX_VISITS_PER_CONVERSATION): nothing more is
+        stored or e-mailed; the caller is told, politely, that it is noted and where to ask."""
+        self.c.message = {}
+        self.c.message_field = None
+        self.ask(Pending.ANYTHING_ELSE, "request_noted")
+
     def finish_if_unset(self, outcome: str) -> None:
         if self.c.outcome is None:
             self.finish(outcome)

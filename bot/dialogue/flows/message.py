@@ -19,6 +19,11 @@ class MessageTaking(TurnBase):
 
     def start_message(self, recipient: str) -> None:
         c = self.c
+        with self.r.database.session() as session:
+            room = messages.room_for_message(session, c.conversation)
+        if not room:  # asked before the caller spells out name, number and matter for nothing
+            self.request_noted()
+            return
         c.message = {"recipient": recipient}
         if c.purpose:
             c.message["text"] = c.purpose
@@ -111,10 +116,15 @@ class MessageTaking(TurnBase):
         recipient = c.message.get("recipient") or OPERATOR
         if recipient in {OPERATOR, DUTY}:
             recipient = self.d.policy.general_mailbox or recipient
-        with self.r.database.session() as session:
-            record = messages.take_message(
-                session, recipient, c.message["text"], c.caller_name or "", callback_number=c.message.get("number"),
-                caller_company=c.caller_company, urgent=c.urgent, conversation=c.conversation, at=self.now)
+        try:
+            with self.r.database.session() as session:
+                record = messages.take_message(
+                    session, recipient, c.message["text"], c.caller_name or "",
+                    callback_number=c.message.get("number"), caller_company=c.caller_company, urgent=c.urgent,
+                    conversation=c.conversation, at=self.now, capped=True)
+        except messages.ConversationFull:
+            self.request_noted()
+            return
         self.payload({"type": "record", "kind": "message", "id": record.id})
         self.say("message_saved", name=self.name_for(c.message.get("recipient", "")))
         self.finish("message", recipient)

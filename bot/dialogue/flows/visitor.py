@@ -13,6 +13,11 @@ class Visitor(TurnBase):
 
     def visitor(self) -> None:
         c = self.c
+        with self.r.database.session() as session:
+            room = visits.room_for_visit(session, c.conversation)
+        if not room:  # asked before the visitor gives name, company and purpose for nothing
+            self.request_noted()
+            return
         person = self.d.person(c.target or "")
         if person and c.sales and person.level in self.d.policy.block_sales_to:
             self.sales()
@@ -26,15 +31,19 @@ class Visitor(TurnBase):
     def register_visit(self) -> None:
         c = self.c
         person = self.d.person(c.target or "")
-        with self.r.database.session() as session:
-            visit = visits.register_visit(session, c.caller_name or "", company=c.caller_company, purpose=c.purpose,
-                                          host=c.target, appointment=bool(c.appointment),
-                                          appointment_time=c.appointment_time if c.appointment else None,
-                                          conversation=c.conversation, at=self.now)
-            if person is not None:
-                messages.take_message(
-                    session, person.id, _visit_notice(c, visit.id), c.caller_name or "",
-                    caller_company=c.caller_company, conversation=c.conversation, at=self.now)
+        try:
+            with self.r.database.session() as session:
+                visit = visits.register_visit(session, c.caller_name or "", company=c.caller_company,
+                                              purpose=c.purpose, host=c.target, appointment=bool(c.appointment),
+                                              appointment_time=c.appointment_time if c.appointment else None,
+                                              conversation=c.conversation, at=self.now, capped=True)
+                if person is not None:  # bounded by the visits' cap, not the messages'
+                    messages.take_message(
+                        session, person.id, _visit_notice(c, visit.id), c.caller_name or "",
+                        caller_company=c.caller_company, conversation=c.conversation, at=self.now)
+        except messages.ConversationFull:
+            self.request_noted()
+            return
         c.visit_id = visit.id
         self.payload({"type": "record", "kind": "visit", "id": visit.id})
         self.finish("answered", c.target)
