@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import audioop
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -129,8 +130,8 @@ def test_a_stop_during_a_call_hangs_up_keeps_the_recording_and_stops_the_dialogu
     env = launcher_env(var, sip_port)
     db_url = env["RECEPTIONIST_DB"]
     (tmp_path / "caller").mkdir()
-    # The caller talks over the greeting, waits for the prompts, keys 8202# and (SIPp runs the kill) the
-    # stop comes 0.1 s later: the turn for 8202 is still with the dialogue.
+    # The caller talks over the greeting, waits for the prompts and keys 8202#; the stop comes 0.1 s later
+    # (SIPp runs the kill), while the dialogue is answering that turn.
     plan: list[tuple[str, object]] = [("pause", 1.0), ("speech", talk(6.0)), ("pause", 16.0), ("keys", "8202#")]
     _, keyed_at = phone_line_pcap(plan, tmp_path / "until-keys.pcap")
     audio, _ = phone_line_pcap([*plan, ("pause", 60.0)], tmp_path / "call.pcap")
@@ -146,7 +147,6 @@ def test_a_stop_during_a_call_hangs_up_keeps_the_recording_and_stops_the_dialogu
         assert launcher.said("ready") and launcher.said(f"SIP gateway: sip:127.0.0.1:{sip_port}"), launcher.output
 
         code, log = asyncio.run(run_sipp(str(scenario), ("127.0.0.1", sip_port), tmp_path / "caller", timeout_s=150))
-        stopping = [n for n, line in enumerate(launcher.lines) if line.startswith("stopping:")]
         launcher.process.wait(timeout=120)
         launcher.reader.join(10)
     finally:
@@ -156,7 +156,6 @@ def test_a_stop_during_a_call_hangs_up_keeps_the_recording_and_stops_the_dialogu
     print(output)
     assert launcher.process.returncode == 0, output
     assert code == 0, f"the caller must be hung up on cleanly (BYE), not left hanging: {log}"
-    assert stopping, "the stop came while the caller was still on the line"
     [call] = phone_calls(db_url)
     said = [(turn.who.value, turn.text) for turn in call.transcript]
     keyed = said.index(("caller", "8202")) if ("caller", "8202") in said else -1
@@ -165,6 +164,7 @@ def test_a_stop_during_a_call_hangs_up_keeps_the_recording_and_stops_the_dialogu
     assert not messages_for(db_url, call.conversation), "no fail-safe: the dialogue was there to the end"
     wavs = sorted((var / "recordings").glob("*.wav"))
     assert [str(p) for p in wavs] == [call.recording], (wavs, call.recording, output)
+    assert not list((var / "recordings").glob("*.part")), "the recording was finished, not left half-written"
     caller = caller_channel(wavs[0])
     assert caller.duration_s > 4 and voiced_seconds(caller) > 2, "the recording holds what the caller said"
     # the order an operator reads: the gateway stored its call before the dialogue servers were stopped
@@ -173,7 +173,7 @@ def test_a_stop_during_a_call_hangs_up_keeps_the_recording_and_stops_the_dialogu
              "stopping: Rasa server (REST channel) stopped", "stopping: action server stopped",
              "stopping: message delivery stopped", "stopping: database closed"]
     at = [next((n for n, line in enumerate(launcher.lines) if step in line), -1) for step in steps]
-    assert -1 not in at and at == sorted(at), output
+    assert -1 not in at and at == sorted(at), f"the stop's steps, in this order: {steps}\n{output}"
     closed = launcher.lines[at[1]]
     assert "1 call hung up, 1 recording saved, 0 voice messages filed" in closed, closed
     stop_s = float(launcher.lines[at[-1]].rsplit("stopped in ", 1)[1].split(" s")[0])
@@ -237,3 +237,80 @@ def test_a_caller_leaving_a_voice_message_when_the_stop_comes_has_it_filed_with_
     assert voiced_seconds(caller_channel(Path(record.recording))) > 3, "the voice message is in the recording"
     assert "1 call hung up, 1 recording saved, 1 voice message filed" in output, output
     assert stop_s < 15, f"the stop took {stop_s:.0f} s"
+
+
+# ---------------------------------------------------------------------------------------------- slow parts
+
+
+STUBBORN = ("import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); "
+            "time.sleep(120)")
+
+
+def stubborn_server(name: str):
+    """A server that ignores SIGTERM (a stuck Rasa server), in its own session as the launcher starts them."""
+    from bot.launcher import Part
+
+    process = subprocess.Popen([sys.executable, "-c", STUBBORN], stdout=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    assert process.stdout is not None and process.stdout.readline().strip() == "up"
+    return Part(name, "", process=process)
+
+
+class StuckGateway:
+    """A gateway whose calls never finish storing (what join sees of it)."""
+
+    def __init__(self) -> None:
+        self.report = None
+
+    def calls_in_progress(self) -> int:
+        return 3
+
+    def join(self, timeout_s: float | None = None) -> bool:
+        time.sleep(timeout_s or 0)
+        return False
+
+
+def test_a_server_that_ignores_sigterm_is_killed_after_its_time(sqlite_url, tmp_path, monkeypatch, capsys):
+    import bot.launcher as launcher
+
+    monkeypatch.setattr(launcher, "SERVER_STOP_S", 1.0)
+    database = open_database(sqlite_url)
+    running = launcher.Running(Context(settings=load_settings(), database=database, directory=DirectoryCache(database)),
+                               parts=[stubborn_server("action server"), stubborn_server("Rasa server")])
+    started = time.monotonic()
+    launcher.stop_in_order(running, threading.Event())
+    took = time.monotonic() - started
+
+    output = capsys.readouterr().out
+    assert all(part.process.returncode == -signal.SIGKILL for part in running.parts), output
+    assert "stopping: dialogue servers: Rasa server, then action server" in output
+    assert "stopping: Rasa server killed (still running after 1 s)" in output
+    assert "stopping: action server killed (still running after 1 s)" in output
+    assert 2.0 <= took < 10, took
+
+
+def test_a_second_signal_stops_waiting_for_the_gateway_and_kills_the_servers_at_once(sqlite_url, tmp_path, capsys):
+    """The first SIGTERM/Ctrl-C starts the ordered stop; a second one ends every wait: the gateway's
+    calls still storing are left (they may lose their recording) and the servers are killed."""
+    from bot.launcher import Running, StopSignals, stop_in_order
+
+    signals = StopSignals()
+    signals.received()
+    assert signals.stop.is_set() and not signals.hurry.is_set()
+    database = open_database(sqlite_url)
+    running = Running(Context(settings=load_settings(), database=database, directory=DirectoryCache(database)),
+                      parts=[stubborn_server("action server"), stubborn_server("Rasa server")])
+    running.gateway = StuckGateway()  # type: ignore[assignment]
+    threading.Timer(1.0, signals.received).start()  # the operator presses Ctrl-C again a second later
+    started = time.monotonic()
+    stop_in_order(running, signals.hurry)
+    took = time.monotonic() - started
+
+    output = capsys.readouterr().out
+    assert signals.hurry.is_set()
+    assert "stopping: gateway: no new calls; 3 calls in progress" in output
+    assert "stopping: gateway: second signal: not waiting" in output
+    assert "stopping: Rasa server killed (second signal)" in output and "action server killed (second signal)" in output
+    assert all(part.process.returncode == -signal.SIGKILL for part in running.parts)
+    assert "stopping: database closed" in output
+    assert took < 5, took
