@@ -19,6 +19,7 @@ Register = Callable[[argparse._SubParsersAction], None]
 def _groups() -> list[Register]:
     from bot import launcher
     from bot.directory import cli as directory_cli
+    from bot.hotel import cli as hotel_cli
     from bot.org import cli as org_cli
     from bot.records import cli as records_cli
     from bot.rules import cli as rules_cli
@@ -26,7 +27,7 @@ def _groups() -> list[Register]:
     from voice import models as voice_models
 
     return [launcher.register, org_cli.register, directory_cli.register, rules_cli.register, records_cli.register,
-            web_cli.register, voice_models.register]
+            web_cli.register, voice_models.register, hotel_cli.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

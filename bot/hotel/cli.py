@@ -1,0 +1,174 @@
+"""`receptionist hotel ...`: the hotel's rooms and guests' stays from its PMS export, and checkout.
+
+    receptionist hotel rooms import rooms.csv --dry-run
+    receptionist hotel stays import stays.csv
+    receptionist hotel stays list --json
+    receptionist hotel checkout --at 2026-12-04T12:30
+
+The CSV columns are in bot/hotel/stays_csv.py and docs/organisation.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bot.context import Context, open_context
+from bot.hotel import checkout, rooms, stays, stays_csv
+from bot.hotel.csvfile import read_csv
+from bot.org.model import Directory
+from bot.org.store import NoOrganization
+from bot.output import print_json, print_table
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    group = commands.add_parser("hotel", help="a hotel's rooms and guests' stays: import, list, checkout")
+    sub = group.add_subparsers(dest="hotel_command", metavar="SUBCOMMAND", required=True)
+    _register_rooms(sub)
+    _register_stays(sub)
+    out = sub.add_parser("checkout", help="check out the stays whose departure day's checkout time has passed")
+    _clock_options(out)
+    out.add_argument("--watch", type=float, metavar="SECONDS", help="keep checking out every SECONDS until Ctrl-C")
+    out.set_defaults(handler=_checkout)
+
+
+def _register_rooms(sub: argparse._SubParsersAction) -> None:
+    group = sub.add_parser("rooms", help="the room list")
+    actions = group.add_subparsers(dest="rooms_command", metavar="ACTION", required=True)
+    do_import = actions.add_parser("import", help="replace the room list with FILE (CSV): added, changed, removed")
+    do_import.add_argument("file", type=Path, help="CSV: room, extension, floor (docs/organisation.md)")
+    do_import.add_argument("--dry-run", action="store_true", help="report what would change, store nothing")
+    do_import.set_defaults(handler=_rooms_import)
+    listing = actions.add_parser("list", help="the rooms")
+    listing.add_argument("--json", action="store_true", help="print JSON for scripts")
+    listing.set_defaults(handler=_rooms_list)
+
+
+def _register_stays(sub: argparse._SubParsersAction) -> None:
+    group = sub.add_parser("stays", help="guests' stays")
+    actions = group.add_subparsers(dest="stays_command", metavar="ACTION", required=True)
+    do_import = actions.add_parser("import", help="apply the PMS export (CSV): added, changed, checked out")
+    do_import.add_argument("file", type=Path, help="CSV: room, guest_name_zh, guest_name_latin, arrival, departure, "
+                                                   "vip, dnd, no_calls, language (docs/organisation.md)")
+    do_import.add_argument("--dry-run", action="store_true", help="report what would change, store nothing")
+    _clock_options(do_import)
+    do_import.set_defaults(handler=_stays_import)
+    listing = actions.add_parser("list", help="active stays by room (--all: checked out ones too)")
+    listing.add_argument("--json", action="store_true", help="print JSON for scripts")
+    listing.add_argument("--all", action="store_true", help="checked-out stays too")
+    listing.set_defaults(handler=_stays_list)
+
+
+def _clock_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkout-time", type=_clock, default=stays.DEFAULT_CHECKOUT, metavar="HH:MM",
+                        help="the hotel's checkout time on the departure day (default 12:00)")
+    parser.add_argument("--at", metavar="YYYY-MM-DDTHH:MM",
+                        help="act as if it were this time (hotel's time zone unless one is given); default now")
+
+
+# ---------------------------------------------------------------------------------- handlers
+
+
+def _rooms_import(args: argparse.Namespace) -> int:
+    table = read_csv(args.file, stays_csv.ROOM_COLUMNS, stays_csv.ROOM_REQUIRED)
+    with _context() as ctx, ctx.database.session() as session:
+        report = stays_csv.import_rooms(session, table, directory=_directory(ctx), dry_run=args.dry_run)
+    print("\n".join(report.summary()))
+    print("(dry run: nothing stored)" if args.dry_run else "stored.")
+    return 0
+
+
+def _rooms_list(args: argparse.Namespace) -> int:
+    with _context() as ctx, ctx.database.session() as session:
+        found = rooms.list_rooms(session)
+    if args.json:
+        print_json([room.to_json() for room in found])
+    else:
+        print_table([room.to_json() for room in found], ["number", "extension", "floor"])
+    return 0
+
+
+def _stays_import(args: argparse.Namespace) -> int:
+    table = read_csv(args.file, stays_csv.STAY_COLUMNS, stays_csv.STAY_REQUIRED)
+    with _context() as ctx, ctx.database.session() as session:
+        zone = stays.organisation_zone(session)
+        report = stays_csv.import_stays(session, table, now=_now(args.at, zone), zone=zone,
+                                        checkout_time=args.checkout_time, dry_run=args.dry_run)
+    print("\n".join(report.summary()))
+    print("(dry run: nothing stored)" if args.dry_run else "stored.")
+    return 0
+
+
+def _stays_list(args: argparse.Namespace) -> int:
+    with _context() as ctx, ctx.database.session() as session:
+        found = stays.list_stays(session, status=None if args.all else stays.StayStatus.ACTIVE)
+    if args.json:
+        print_json([stay.to_json() for stay in found])
+        return 0
+    rows = [{**stay.to_json(), "dnd": stay.do_not_disturb} for stay in found]
+    print_table(rows, ["room", "guest_name_zh", "guest_name_latin", "arrival", "departure", "vip", "dnd", "no_calls",
+                       "language", "status"])
+    return 0
+
+
+def _checkout(args: argparse.Namespace) -> int:
+    with _context() as ctx:
+        if args.watch is None:
+            with ctx.database.session() as session:
+                zone = stays.organisation_zone(session)
+            done = checkout.run_checkout(ctx.database, _now(args.at, zone), args.checkout_time)
+            _print_checked_out(done)
+            return 0
+        if args.watch <= 0 or args.at:
+            raise ValueError("--watch needs a number of seconds above zero, and no --at")
+        stop = threading.Event()
+        print(f"checking out every {args.watch:g} s; Ctrl-C stops", flush=True)
+        try:
+            checkout.checkout_forever(ctx.database, args.watch, stop, args.checkout_time, _print_checked_out)
+        except KeyboardInterrupt:
+            stop.set()
+        return 0
+
+
+def _print_checked_out(done: list[stays.StayRecord]) -> None:
+    print(f"checked out {len(done)} stay(s)", flush=True)
+    for stay in done:
+        print(f"  - {stay.room} {stay.guest} ({stay.arrival} → {stay.departure})", flush=True)
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def _context() -> Iterator[Context]:
+    ctx = open_context()
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def _directory(ctx: Context) -> Directory | None:
+    """The organisation, whose extensions a room may not take; None while none is imported."""
+    try:
+        return ctx.directory.current()
+    except NoOrganization:
+        return None
+
+
+def _now(at: str | None, zone: dt.tzinfo) -> dt.datetime:
+    if not at:
+        return dt.datetime.now(dt.timezone.utc)
+    moment = dt.datetime.fromisoformat(at)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def _clock(text: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a time of day is HH:MM, not {text!r}") from None
