@@ -37,7 +37,7 @@ from voice.call_session import (
 )
 from voice.dialogue_client import DialogueClient
 from voice.recording import recording_name
-from voice.sip.ua import Account, Call, UserAgent
+from voice.sip.ua import MAX_CALLS, MAX_CALLS_PER_SOURCE, Account, Call, UserAgent
 from voice.stt import SpeechModels
 from voice.transfer import DialPlan, Transfers
 from voice.tts import Synthesizer
@@ -74,6 +74,10 @@ class GatewayConfig:
     """The longest call with the receptionist; then the caller is told, and it ends."""
     max_bridged_call_s: float = MAX_BRIDGED_CALL_S
     """The longest call once put through to staff (from the answer); then both are told, and it ends."""
+    max_calls: int = MAX_CALLS
+    """Calls answered at once (503 beyond); the PBX's and trusted peers' calls count too."""
+    max_calls_per_source: int = MAX_CALLS_PER_SOURCE
+    """Calls at once from one untrusted address (486 beyond): not the PBX, not `internal_peers`."""
     tts_rate: int = 160
     tts_workers: int = 2
     channel_token: str = ""
@@ -117,8 +121,10 @@ class Gateway:
         self.config = config
         self.database = database
         self.directory_cache = DirectoryCache(database)
+        trusted = config.internal_peers | ({config.account.registrar[0]} if config.account else set())
         self.ua = UserAgent(config.sip_host, config.sip_port, on_call=self._on_call, user=config.user,
-                            advertised_host=config.advertised_host)
+                            advertised_host=config.advertised_host, max_calls=config.max_calls,
+                            max_calls_per_source=config.max_calls_per_source, trusted_peers=frozenset(trusted))
         self.dialogue = DialogueClient(config.rasa_url, config.api_token, config.dialogue_timeout_s,
                                        channel_token=config.channel_token)
         self.synthesizer = Synthesizer(config.prompts_dir, rate=config.tts_rate, workers=config.tts_workers)

@@ -41,7 +41,8 @@ def gateway_config(settings: Settings, rasa_url: str) -> GatewayConfig:
         prompts_dir=settings.var_dir / "prompts", sip_host=sip.host, sip_port=sip.port,
         advertised_host=sip.advertised_host or None, user=sip.username, account=account, dial_plan=dial_plan,
         speech_paths=speech, dialogue_timeout_s=sip.dialogue_timeout_s, tts_rate=settings.voice.tts_rate,
-        internal_peers=frozenset(_addresses(sip.internal_from)),
+        internal_peers=frozenset(_addresses(sip.internal_from)), max_calls=sip.max_calls,
+        max_calls_per_source=sip.max_calls_per_source,
     )
 
 

@@ -69,3 +69,19 @@ def test_without_a_trusted_pbx_no_call_is_internal(monkeypatch, tmp_path):
     monkeypatch.delenv("RECEPTIONIST_SIP_INTERNAL_FROM", raising=False)
     monkeypatch.setenv("RECEPTIONIST_VAR", str(tmp_path))
     assert gateway_config(load_settings(), "http://127.0.0.1:5005").internal_peers == frozenset()
+
+
+def test_the_call_caps_come_from_the_environment_and_the_pbx_is_exempt_from_the_per_address_one(
+        monkeypatch, tmp_path, demo_db):
+    from voice.gateway import Gateway
+
+    monkeypatch.setenv("RECEPTIONIST_SIP_MAX_CALLS", "12")
+    monkeypatch.setenv("RECEPTIONIST_SIP_MAX_CALLS_PER_SOURCE", "2")
+    monkeypatch.setenv("RECEPTIONIST_SIP_INTERNAL_FROM", "127.0.0.5")
+    monkeypatch.setenv("RECEPTIONIST_SIP_REGISTRAR", "127.0.0.6:5070")
+    monkeypatch.setenv("RECEPTIONIST_VAR", str(tmp_path))
+
+    ua = Gateway(gateway_config(load_settings(), "http://127.0.0.1:5005"), demo_db).ua
+
+    assert (ua.max_calls, ua.max_calls_per_source) == (12, 2)
+    assert ua.trusted_peers == frozenset({"127.0.0.5", "127.0.0.6"})
