@@ -36,7 +36,9 @@ MAX_LEAD_BYTES = 50 * FRAME_BYTES
 """The caller's audio may run this far (1 s) ahead of the gateway's frames (the gateway's pacer stalled,
 or the call is on hold and we send nothing) before the gateway's channel is filled with the silence it
 sent: what is held in memory stays bounded whatever either side does."""
-HEADER_BYTES = 44
+MAX_SECONDS = 2 * 60 * 60
+"""Two hours: a longer call (one put through to staff may last up to four) keeps its first two hours on disk."""
+MAX_CHANNEL_BYTES = MAX_SECONDS * TELEPHONE_RATE * SAMPLE_WIDTH
 
 
 def recording_name(conversation: str) -> str:
@@ -82,7 +84,7 @@ class CallRecorder:
 
     def caller_audio(self, linear: bytes) -> None:
         """Audio that arrived from the caller (already linear PCM, any whole number of samples)."""
-        if self._fd is None:
+        if self._fd is None or self._written >= MAX_CHANNEL_BYTES:
             return
         self._left += linear
         lead = len(self._left) - len(self._right) - MAX_LEAD_BYTES
@@ -92,7 +94,7 @@ class CallRecorder:
 
     def gateway_frame(self, payload: bytes) -> None:
         """One G.711 frame the gateway sent; keeps the caller's channel aligned to the call's clock."""
-        if self._fd is None:
+        if self._fd is None or self._written >= MAX_CHANNEL_BYTES:
             return
         self._right += decode(payload, self.codec)
         missing = len(self._right) - len(self._left) - JITTER_BYTES  # up to 60 ms of jitter before padding
