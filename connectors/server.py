@@ -9,6 +9,10 @@ arguments here, after the process started, so it is on no command line that `ps`
 channel tokens and the action secret go into this process's environment, where credentials.yml
 and endpoints.yml read them. It refuses to start beyond loopback with a short secret, and turns
 Sanic's access log off (the API token travels in the query string) and Rasa's telemetry.
+
+Conversations are kept in memory (no tracker store in endpoints.yml) and forgotten when idle,
+at most `--max-conversations` at once (connectors/tracker_eviction.py; defaults: an hour idle,
+10 000 conversations); a tracker store configured in endpoints.yml is used as it is.
 """
 
 from __future__ import annotations
@@ -40,14 +44,23 @@ def server_environment(settings: Settings) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from connectors import tracker_eviction  # imports Rasa: in the server process only
+
     parser = argparse.ArgumentParser(description="the Rasa server, listening where bot.config says")
     parser.add_argument("--model", required=True, help="the trained model (.tar.gz)")
+    parser.add_argument("--max-conversations", type=int, default=tracker_eviction.MAX_CONVERSATIONS,
+                        help="conversations kept in memory at once (default %(default)s)")
+    parser.add_argument("--conversation-idle-s", type=float, default=tracker_eviction.IDLE_S,
+                        help="a conversation idle this long is forgotten (default %(default)s s)")
     args = parser.parse_args(argv)
+    if args.max_conversations < 1 or args.conversation_idle_s <= 0:
+        parser.error("--max-conversations and --conversation-idle-s must be positive")
     settings = load_settings()
     tokens = load_tokens(settings)
     refuse_exposure("Rasa server", settings.rasa_host, rasa_secrets(tokens))
     for name, value in {**server_environment(settings), **tokens.env()}.items():
         os.environ.setdefault(name, value)
+    tracker_eviction.install(args.conversation_idle_s, args.max_conversations)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *rasa_arguments(settings, args.model, tokens.api)]

@@ -7,8 +7,12 @@ except through the conversation. See bot/web/kiosk.py for the parts behind it.
     GET  /kiosk/listen/{conversation}?lang=  WebSocket: 16 kHz PCM in; partial, final, reply out
     GET  /kiosk/audio/{conversation}/{clip}  a reply, spoken (WAV), for that conversation only
 
-Everything under /kiosk/ is rate limited per client address (bot/web/app.py `rate_limits`):
-over the limit, 429 `{"error": "rate_limited", "retry_after_s"}`, which the page shows as such.
+Everything under /kiosk/ is rate limited per client address (bot/web/app.py `rate_limits`), and
+starts and turns have their own, tighter limits (bot/web/kiosk.py `start_rate`, `turn_rate`):
+over a limit, 429 `{"error": "rate_limited", "retry_after_s"}`, which the page shows as such. A
+start costs the dialogue nothing: it hears of the conversation with the visitor's first words.
+Microphone streams are limited in number (per address and in all), time and bytes, and closed
+with a WebSocket close code saying which (bot/web/kiosk.py `ListenClose`).
 
 The API takes JSON only (a cross-site form cannot send it without the browser asking first)
 and refuses a request whose Origin is another site; the conversation id, made by the server,
@@ -32,8 +36,10 @@ from bot.web.kiosk import (
     Kiosk,
     KioskConversation,
     KioskSettings,
+    ListenClose,
     Reply,
     language_of,
+    opening,
     visit_shown,
 )
 
@@ -96,22 +102,30 @@ async def kiosk_page(request: web.Request) -> web.Response:
 
 @routes.post("/kiosk/api/start")
 async def start(request: web.Request) -> web.Response:
+    """A new conversation and its greeting, made here: no dialogue turn, no call record yet."""
     body = await _json_body(request)
     lang = body.get("lang") if body.get("lang") in LANGUAGES else LANGUAGES[0]
     kiosk = kiosk_of(request)
+    refused = _over_limit(request, kiosk, "start")
+    if refused is not None:
+        return refused
+    directory = await current_directory(request)
+    if directory is None:
+        return _unavailable(LookupError("no organisation"))
     conversation = kiosk.open_conversation(lang)
-    try:
-        reply = await take_turn(request, kiosk, conversation, "")
-        if lang == "en" and reply.language != "en":
-            reply = await take_turn(request, kiosk, conversation, SWITCH_TEXT["en"])
-    except DialogueUnavailable as exc:
-        return _unavailable(exc)
-    return web.json_response(reply.to_json())
+    text, conversation.language = opening(directory, lang)
+    audio = None
+    if kiosk.settings.prompts_dir is not None:
+        audio = f"/kiosk/audio/{conversation.id}/{conversation.add_clip(text, conversation.language)}"
+    return web.json_response(Reply(conversation.id, [text], conversation.language, audio, None, False).to_json())
 
 
 @routes.post("/kiosk/api/say")
 async def say(request: web.Request) -> web.Response:
     body = await _json_body(request)
+    refused = _over_limit(request, kiosk_of(request), "turn")
+    if refused is not None:
+        return refused
     conversation = _conversation(request, body.get("conversation"))
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
@@ -141,6 +155,15 @@ async def take_turn(request: web.Request, kiosk: Kiosk, conversation: KioskConve
                 visit = await run_db(request, visit_shown, directory, custom["id"], conversation.id, lang)
         ended = any(custom.get("type") == "hangup" for custom in customs)
         return Reply(conversation.id, texts, lang, audio, visit, ended)
+
+
+def _over_limit(request: web.Request, kiosk: Kiosk, limit: str) -> web.Response | None:
+    """429 when the client address is over the kiosk's `limit` ("start" or "turn"), else None."""
+    wait_s = kiosk.retry_after(limit, request.remote or "?")
+    if not wait_s:
+        return None
+    return web.json_response({"error": "rate_limited", "retry_after_s": wait_s}, status=429,
+                             headers={"Retry-After": str(wait_s)})
 
 
 def _conversation(request: web.Request, conversation_id: Any) -> KioskConversation:
@@ -193,43 +216,70 @@ async def listen(request: web.Request) -> web.StreamResponse:
     """One utterance: the page streams 16-bit 16 kHz PCM; partial results come back as they
     form, then the final transcript, which goes to the dialogue like a typed turn, then the reply."""
     check_same_origin(request)
-    conversation = _conversation(request, request.match_info["conversation"])
     kiosk = kiosk_of(request)
+    refused = _over_limit(request, kiosk, "turn")
+    if refused is not None:
+        return refused
+    conversation = _conversation(request, request.match_info["conversation"])
     lang = request.query.get("lang", conversation.language)
     ws = web.WebSocketResponse(max_msg_size=1 << 20, heartbeat=20)
     await ws.prepare(request)
+    with kiosk.listening(request.remote or "?") as admitted:
+        if not admitted:
+            await ws.send_json({"type": "error", "error": "busy"})
+            await ws.close(code=ListenClose.TRY_AGAIN_LATER, message=b"too many microphone streams")
+            return ws
+        try:  # the time limit is the listening's; the reply, once heard, is the dialogue's time-out
+            text = await asyncio.wait_for(_listen(ws, kiosk, lang), kiosk.settings.listen_max_s)
+        except asyncio.TimeoutError:
+            log.warning("kiosk: a microphone stream from %s was open over %g s: closed", request.remote,
+                        kiosk.settings.listen_max_s)
+            await ws.close(code=ListenClose.POLICY_VIOLATION, message=b"time limit")
+            return ws
+        if text is None or ws.closed:
+            return ws
+        if not text:
+            await ws.send_json({"type": "nothing"})
+        else:
+            await ws.send_json({"type": "final", "text": text})
+            try:
+                reply = await take_turn(request, kiosk, conversation, text)
+                await ws.send_json({"type": "reply", **reply.to_json()})
+            except DialogueUnavailable as exc:
+                _unavailable(exc)
+                await ws.send_json({"type": "error", "error": "unavailable"})
+        await ws.close()
+    return ws
+
+
+async def _listen(ws: web.WebSocketResponse, kiosk: Kiosk, lang: str) -> str | None:
+    """The recogniser for `lang`, then one utterance heard (`_hear`); None when there is none."""
     try:
         recognizer = await kiosk.recognizer(lang)
     except (LookupError, ImportError, asyncio.TimeoutError) as exc:
         log.warning("kiosk: no speech recognition for %s: %r", lang, exc)
         await ws.send_json({"type": "error", "error": "speech not available"})
         await ws.close()
-        return ws
+        return None
     await ws.send_json({"type": "ready"})
-    text = await _hear(ws, recognizer, kiosk.settings.listen_limit_s)
-    if text is None:
-        return ws
-    if not text:
-        await ws.send_json({"type": "nothing"})
-    else:
-        await ws.send_json({"type": "final", "text": text})
-        try:
-            reply = await take_turn(request, kiosk, conversation, text)
-            await ws.send_json({"type": "reply", **reply.to_json()})
-        except DialogueUnavailable as exc:
-            _unavailable(exc)
-            await ws.send_json({"type": "error", "error": "unavailable"})
-    await ws.close()
-    return ws
+    return await _hear(ws, recognizer, kiosk.settings.listen_limit_s, kiosk.settings.listen_max_bytes)
 
 
-async def _hear(ws: web.WebSocketResponse, recognizer: Any, limit_s: float) -> str | None:
-    """The utterance's text ("" when nothing was understood), or None when the page went away."""
+async def _hear(ws: web.WebSocketResponse, recognizer: Any, limit_s: float, max_bytes: int) -> str | None:
+    """The utterance's text ("" when nothing was understood), or None when the page went away
+    (or sent more than `max_bytes`: closed with 1009)."""
     from voice.stt import Partial, Transcriber, Utterance
 
     transcriber = Transcriber(recognizer, timeout_s=10.0)
     heard_s = 0.0
+    received = 0
     async for message in ws:
+        if message.type in (WSMsgType.BINARY, WSMsgType.TEXT):
+            received += len(message.data)
+            if received > max_bytes:
+                log.warning("kiosk: a microphone stream sent over %d bytes: closed", max_bytes)
+                await ws.close(code=ListenClose.MESSAGE_TOO_BIG, message=b"too much data")
+                return None
         if message.type == WSMsgType.BINARY:
             pcm = message.data[: len(message.data) // 2 * 2]
             heard_s += len(pcm) / 2 / recognizer.sample_rate
