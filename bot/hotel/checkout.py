@@ -23,11 +23,12 @@ CHECKOUT_INTERVAL_S = 300.0
 """A stay ends at most this long after its checkout time."""
 
 
-def run_checkout(database: Database, now: dt.datetime | None = None,
-                 checkout_time: dt.time = DEFAULT_CHECKOUT) -> list[StayRecord]:
-    """Check out the stays departed at `now` (default: the current time); those checked out."""
+def run_checkout(database: Database, now: dt.datetime | None = None, checkout_time: dt.time = DEFAULT_CHECKOUT,
+                 zone: dt.tzinfo | None = None) -> list[StayRecord]:
+    """Check out the stays departed at `now` (default: the current time) in the hotel's time zone
+    (`zone`, or the stored organisation's); returns those checked out."""
     with database.session() as session:
-        return check_out_departed(session, aware(now), checkout_time=checkout_time)
+        return check_out_departed(session, aware(now), zone=zone, checkout_time=checkout_time)
 
 
 def checkout_forever(database: Database, interval_s: float, stop_event: threading.Event,
