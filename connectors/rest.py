@@ -5,7 +5,11 @@ name, URL and answer (a JSON list of `{"recipient_id", "text"}` / `{"recipient_i
 
 - only known clients: each shows `Authorization: Bearer <token>` (credentials.yml `clients`:
   the voice gateway's token, the kiosk relay's, a chat client's). Without a valid one: 401, and a
-  warning in the log with the client's address. The token, not the body, says the channel: its
+  warning in the log with the client's address; beyond `UNAUTHORISED_RATE` such requests from one
+  address, 429 with Retry-After, logged once per run (a flood must not flood the log). The
+  clients themselves are servers carrying many callers (the gateway's calls, every kiosk visitor
+  through the console, which limits each visitor's address: bot/web/kiosk.py) and are not
+  limited here; what their conversations hold in memory is (connectors/tracker_eviction.py). The token, not the body, says the channel: its
   client's (metadata `channel` is overwritten; `caller_id` and `internal` are dropped except on
   the phone, whose gateway alone can know them), and a conversation stays on the channel it
   started on (another client's token for it: 403);
@@ -52,6 +56,7 @@ from bot.org.model import Directory
 from bot.privacy import is_staff_mobile, may_connect_mobile
 from bot.records import calls
 from bot.records.calls import Outcome, Speaker
+from bot.web.ratelimit import Rate, RateLimiter
 from connectors import speedups
 
 speedups.install()
@@ -66,6 +71,9 @@ INTENT_PREFIX = "/"
 NEUTRAL_PREFIX = "／"
 PHONE_ONLY_METADATA = ("caller_id", "internal")
 """What only the phone system can know (the gateway trusts the PBX for it); dropped elsewhere."""
+UNAUTHORISED_RATE = Rate(burst=10, per_minute=10)
+"""Requests without a valid client token per address: a misconfigured client shows up in the
+log ten times at once, then once a minute; a flood or a token guesser gets 429, cheaply."""
 MAX_OWNERS = 100_000
 """Conversations whose channel is remembered; older ones are looked up in the tracker store again."""
 
@@ -278,6 +286,7 @@ class FrontDeskRestInput(InputChannel):
         self.probe = ActionServerProbe(health_url(action_url) if action_url else None, probe_interval_s,
                                        action_secret)
         self.fallback = FallbackDesk()
+        self.unauthorised = RateLimiter("REST channel without a client token", UNAUTHORISED_RATE)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("front_desk_rest", __name__)
@@ -290,6 +299,10 @@ class FrontDeskRestInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             channel = self.clients.channel_of(request.headers.get("authorization"))
             if channel is None:
+                wait_s = self.unauthorised.retry_after(request.ip or "?")
+                if wait_s:
+                    return response.json({"error": "rate_limited", "retry_after_s": wait_s}, status=429,
+                                         headers={"Retry-After": str(wait_s)})
                 logger.warning("REST channel: refused a request from %s without a valid client token", request.ip)
                 return response.json({"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": "Bearer"})
             body = request.json if isinstance(request.json, dict) else None

@@ -383,3 +383,14 @@ def test_the_tracker_store_forgets_idle_conversations_first_and_keeps_at_most_it
         assert store.evicted == 2
 
     asyncio.run(scenario())
+
+
+def test_the_rest_channel_answers_429_to_a_flood_without_a_token_and_logs_it_once(servers):
+    """From one address (the gateway's, here): ten refusals are logged, then 429, logged once; the
+    clients with their tokens are not held up."""
+    wrong = [servers.say(f"guess-{n}", "你好", token="not-a-client-token")[0] for n in range(14)]
+    assert wrong == [401] * 10 + [429] * 4
+    assert servers.say("guess-ok", "", {"channel": "phone"})[0] == 200
+    log = servers.log("rasa")
+    assert log.count("without a valid client token") == 10
+    assert log.count("is over the limit") == 1
