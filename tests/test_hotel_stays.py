@@ -229,6 +229,12 @@ def test_header_mistakes_are_reported_and_change_nothing(hotel, tmp_path, header
     assert _snapshot(hotel) == before
 
 
+def test_untitled_trailing_columns_of_a_spreadsheet_are_ignored(hotel, tmp_path):
+    rows = [[*row, "", ""] for row in _demo_stay_rows()]
+    report = _import_stays(hotel, _write(tmp_path / "stays.csv", [*STAY_HEADER, "", ""], rows))
+    assert report.unchanged == 7
+
+
 def test_a_file_that_is_not_text_is_refused(tmp_path):
     path = tmp_path / "stays.csv"
     path.write_bytes(b"\xff\xfe\x00\x81\x30\x81")

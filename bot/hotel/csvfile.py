@@ -2,9 +2,9 @@
 
 Hotel systems export in the desk PC's encoding: UTF-8 (with or without BOM) and GB18030 are
 read. The first row names the columns, in English or Chinese; each reader passes its own
-column names and spellings. Problems are `bot.org.orgfile.Problem`s, gathered all at once
-and raised together as `OrgFileError`, so the CLI reports them as it does for the staff list
-("Nothing was changed.").
+column names and spellings; columns without a title are ignored. Problems are
+`bot.org.orgfile.Problem`s, gathered all at once and raised together as `OrgFileError`, so the
+CLI reports them as it does for the staff list ("Nothing was changed.").
 """
 
 from __future__ import annotations
@@ -88,6 +88,8 @@ def _header_columns(header: list[str], spellings: Mapping[str, tuple[str, ...]],
     problems: list[Problem] = []
     columns: dict[str, int] = {}
     for position, title in enumerate(header, start=1):
+        if not title.strip():
+            continue  # a spreadsheet's trailing empty columns
         name = _spelled(title, spellings)
         if name is None:
             known = ", ".join(word for words in spellings.values() for word in words)
