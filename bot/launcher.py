@@ -41,6 +41,7 @@ from sqlalchemy.engine import make_url
 
 from bot.config import DEMO_ORG, PROJECT_ROOT, Settings, connect_host, is_loopback, load_settings
 from bot.context import Context, open_context
+from bot.hotel.checkout import start_checkout_thread
 from bot.org.cli import describe
 from bot.org.orgfile import parse_org_file
 from bot.org.store import NoOrganization, replace_directory
@@ -232,6 +233,8 @@ class Running:
     """The action server and the Rasa server, in the order they were started."""
     sweep: threading.Thread | None = None
     sweep_stop: threading.Event = field(default_factory=threading.Event)
+    """Stops the message sweep and the hotel's automatic checkout."""
+    checkout: threading.Thread | None = None
     gateway: RunningGateway | None = None
     gateway_stop: threading.Event = field(default_factory=threading.Event)
 
@@ -303,6 +306,8 @@ def _stop_sweep(running: Running, hurry: threading.Event) -> None:
         return
     if sweep.is_alive():
         say("stopping: message delivery (an e-mail being sent is finished and marked)")
+    if running.checkout is not None:
+        running.checkout.join(timeout=5)  # one UPDATE at most is in flight
     if _wait_until(lambda timeout_s: not _joined_alive(sweep, timeout_s), SWEEP_STOP_S, hurry):
         say("stopping: message delivery stopped")
     else:
@@ -356,6 +361,7 @@ def _run(args: argparse.Namespace) -> int:
     signals.install()  # before anything starts: a stop is always the ordered one
     running = Running(context)
     running.sweep = _sweep_thread(context, running.sweep_stop)
+    running.checkout = start_checkout_thread(context.database, running.sweep_stop)
     try:
         print(f"message delivery: SMTP {settings.smtp.host}:{settings.smtp.port}, checked every 60 s")
         console = _console_thread(context)

@@ -41,6 +41,38 @@ def test_run_imports_the_demo_organisation_says_where_it_listens_and_stops(tmp_p
     assert process.returncode == 0
 
 
+def test_run_checks_out_a_hotel_guest_whose_departure_has_passed(tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'r.db'}"
+    port = _free_port()
+    env = dict(os.environ, RECEPTIONIST_VAR=str(tmp_path), RECEPTIONIST_DB=db_url, RECEPTIONIST_SMTP_PORT="1",
+               RECEPTIONIST_CONSOLE_PORT=str(port))
+    (tmp_path / "rooms.csv").write_text("room,extension,floor\n0812,6812,8\n")
+    (tmp_path / "stays.csv").write_text("room,guest_name_zh,guest_name_latin,arrival,departure\n"
+                                        "0812,欧阳娜娜,Nana Ouyang,2025-12-01,2025-12-08\n")
+    hotel = [sys.executable, "-m", "bot.cli", "hotel"]
+    subprocess.run([*hotel, "rooms", "import", str(tmp_path / "rooms.csv")], env=env, cwd=PROJECT_ROOT, check=True)
+    subprocess.run([*hotel, "stays", "import", str(tmp_path / "stays.csv"), "--at", "2025-12-05T09:00"], env=env,
+                   cwd=PROJECT_ROOT, check=True)
+    before = subprocess.run([*hotel, "stays", "list"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert "欧阳娜娜" in before.stdout, "the guest is in house before the run"
+
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--no-dialogue"], cwd=PROJECT_ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "ready" not in (process.stdout.readline() or "ready"):
+            pass
+        in_house = before.stdout
+        while time.monotonic() < deadline and "欧阳娜娜" in in_house:
+            time.sleep(0.5)
+            in_house = subprocess.run([*hotel, "stays", "list"], env=env, cwd=PROJECT_ROOT, capture_output=True,
+                                      text=True).stdout
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    assert "欧阳娜娜" not in in_house, "receptionist run checks out the stays past their departure"
+
+
 def test_the_first_start_makes_each_secret_private_in_var_and_a_restart_keeps_them(tmp_path):
     """`make run` on a fresh clone: every secret generated (mode 600), never printed; kept after."""
     names = ["action-secret", "api-token", *(f"channel-token-{channel}" for channel in CHANNELS)]
