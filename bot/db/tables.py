@@ -316,3 +316,43 @@ class StayRow(Base):
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     checked_out_at = Column(UTCDateTime())
+
+
+class WakeupRow(Base):
+    """A wake-up call for a room (bot/hotel/wakeups.py): booked → dialling → answered, or → retry
+    (no answer, busy, failed; dialled again at `next_attempt_at`) → … → failed (the front desk is
+    alerted by a message, `alert_message`); cancelled by the guest, the operator or a checkout.
+
+    A dialler takes a booking by a conditional UPDATE that writes its lease (`lease_holder`,
+    `lease_expires_at`); only the lease's holder records the result, and a booking whose holder died
+    mid-dial is taken again once the lease has expired. Migration: 0006_wakeups."""
+
+    __tablename__ = "wakeups"
+
+    id = Column(Integer, primary_key=True)
+    room = Column(String(16), nullable=False, index=True)
+    stay_id = Column(Integer)
+    """The stay it was booked for: a guest who has left is not woken (nor the next guest)."""
+    due_at = Column(UTCDateTime(), nullable=False, index=True)
+    """The time the guest asked for."""
+    next_attempt_at = Column(UTCDateTime(), nullable=False, index=True)
+    """When it is dialled next: `due_at`, then 5 minutes after each unanswered attempt."""
+    language = Column(String(8), nullable=False)
+    status = Column(String(16), nullable=False, default="booked", index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    """Dials completed (with a result)."""
+    last_result = Column(String(16))
+    """answered, no_answer, busy, failed; checked_out when the stay ended before the call."""
+    history = Column(JSON, nullable=False, default=list)
+    """Each attempt: {"at": ISO time, "result": ..., "seconds": ...}."""
+    booked_by = Column(String(16), nullable=False, default="operator")
+    """guest (the dialogue), operator (the console) or cli."""
+    conversation = Column(String(128))
+    """The call in which the guest booked it (guest bookings)."""
+    lease_holder = Column(String(128))
+    lease_expires_at = Column(UTCDateTime())
+    alert_message = Column(Integer)
+    """The message filed for the front desk when every attempt went unanswered."""
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    finished_at = Column(UTCDateTime())
