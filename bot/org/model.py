@@ -98,6 +98,8 @@ class Organization:
     operator: str = ""
     address: str = ""
     address_en: str = ""
+    emergency: str | None = None
+    """The emergency line (security or the front desk's emergency extension): required for a hotel."""
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,12 @@ class Policy:
     satisfaction_survey: bool = False
     general_mailbox: str | None = None
     """Department id that takes messages nobody else can (salespeople, unknown matters)."""
+    # A hotel's switchboard (organization.kind: hotel only; docs/organisation.md, "Hotels").
+    room_only_connect: bool = False
+    """Whether a caller who gives only a room number is put through; by default the guest's name
+    must also match the registered guest of that room (seeds: 酒店总机, the operator checks both)."""
+    checkout_time: dt.time = dt.time(12, 0)
+    """When a stay ends on its departure day, in the hotel's time zone."""
 
     def ring_timeout_s(self, level: Level) -> int:
         rings = self.rings.executive if level is Level.EXECUTIVE else self.rings.default

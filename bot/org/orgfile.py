@@ -40,6 +40,8 @@ _EXTENSION = re.compile(r"^[0-9*#]{1,16}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{3,24}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SPAN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)-([01]?\d|2[0-4]):([0-5]\d)$")
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_SEXAGESIMAL = re.compile(r"^[0-9]+(?::[0-5]?[0-9])+$")
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ def _to_python(node: yaml.Node, path: str, doc: _Doc, loader: yaml.SafeLoader) -
             doc.lines[child] = item.start_mark.line + 1
             items.append(_to_python(item, child, doc, loader))
         return items
+    if node.tag == "tag:yaml.org,2002:int" and _SEXAGESIMAL.match(node.value):
+        return node.value  # an unquoted 12:00 is a time of day, not YAML 1.1's base-60 number 720
     try:
         return loader.construct_object(node)
     except (yaml.constructor.ConstructorError, ValueError):
@@ -229,6 +233,19 @@ class _Section:
                 return None
         return value
 
+    def clock(self, key: str, default: dt.time) -> dt.time:
+        """A time of day written "HH:MM" (quoted or not)."""
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if isinstance(value, dt.time):
+            return value
+        match = _CLOCK.match(value.strip()) if isinstance(value, str) else None
+        if not match:
+            self.doc.error(self._at(key), f"'{value}' is not a time of day like \"12:00\" (HH:MM, 00:00 to 23:59)")
+            return default
+        return dt.time(int(match.group(1)), int(match.group(2)))
+
     def span(self, key: str) -> Span | None:
         value = self.text(key)
         return parse_span(value, self.doc, self._at(key)) if value else None
@@ -263,11 +280,13 @@ def parse_span(value: str, doc: _Doc, path: str) -> Span | None:
 # The sections
 
 _TOP = ("organization", "hours", "holidays", "after_hours", "duty_roster", "departments", "people", "policy")
-_ORG = ("name", "name_en", "kind", "timezone", "languages", "operator", "address", "address_en")
+_ORG = ("name", "name_en", "kind", "timezone", "languages", "operator", "address", "address_en", "emergency")
 _HOLIDAY = ("date", "to", "closed", "hours", "name")
 _DEPARTMENT = ("id", "name", "name_en", "aliases", "extension", "topics")
 _PERSON = tuple(f.name for f in fields(Person))
 _POLICY = tuple(f.name for f in fields(Policy))
+HOTEL_POLICY = ("room_only_connect", "checkout_time")
+"""The `policy:` keys that only a hotel (organization.kind: hotel) may give."""
 
 
 def _read_organization(doc: _Doc, data: Any) -> Organization:
@@ -281,15 +300,21 @@ def _read_organization(doc: _Doc, data: Any) -> Organization:
     for language in languages:
         if language not in LANGUAGES:
             doc.error("organization.languages", f"'{language}' is not supported (zh, en)")
+    kind = section.choice("kind", OrgKind, OrgKind.COMPANY)
+    emergency = section.matching("emergency", _EXTENSION, "an extension")
+    if kind is OrgKind.HOTEL and not str(section.data.get("emergency") or "").strip():
+        doc.error("organization.emergency", "is required for a hotel (kind: hotel): the extension of security "
+                  "or the front desk's emergency line, where fire, medical and security calls go at once")
     return Organization(
         name=section.text("name", required=True),
         name_en=section.text("name_en"),
-        kind=section.choice("kind", OrgKind, OrgKind.COMPANY),
+        kind=kind,
         timezone=timezone,
         languages=languages,
         operator=section.matching("operator", _EXTENSION, "an extension", required=True) or "",
         address=section.text("address"),
         address_en=section.text("address_en"),
+        emergency=emergency,
     )
 
 
@@ -368,10 +393,14 @@ def _read_person(doc: _Doc, path: str, data: Any) -> Person | None:
     )
 
 
-def _read_policy(doc: _Doc, data: Any) -> Policy:
+def _read_policy(doc: _Doc, data: Any, kind: OrgKind) -> Policy:
     if data is None:
         return Policy()
     section = _Section(doc, data, "policy", _POLICY)
+    if kind is not OrgKind.HOTEL:
+        for key in HOTEL_POLICY:
+            if key in section.data:
+                doc.error(f"policy.{key}", f"is for a hotel only (organization.kind is '{kind.value}', not 'hotel')")
     base = Policy()
     rings = base.rings
     if "rings" in section.data:
@@ -400,6 +429,8 @@ def _read_policy(doc: _Doc, data: Any) -> Policy:
         message_max_resends=section.integer("message_max_resends", base.message_max_resends, 0, 50),
         satisfaction_survey=section.boolean("satisfaction_survey", base.satisfaction_survey),
         general_mailbox=section.optional_text("general_mailbox"),
+        room_only_connect=section.boolean("room_only_connect", base.room_only_connect),
+        checkout_time=section.clock("checkout_time", base.checkout_time),
     )
 
 
@@ -473,8 +504,9 @@ def _parse(doc: _Doc, data: Any, source: str) -> Directory:
     departments = _read_list(doc, root, "departments", _read_department)
     people = _read_list(doc, root, "people", _read_person)
     after = _Section(doc, root.data.get("after_hours") or {}, "after_hours", ("duty_phone", "duty_manager"))
+    organization = _read_organization(doc, root.data.get("organization") or {})
     directory = Directory(
-        organization=_read_organization(doc, root.data.get("organization") or {}),
+        organization=organization,
         hours=_read_hours(doc, root.data.get("hours")),
         holidays=tuple(h for _, h in _read_list(doc, root, "holidays", _read_holiday)),
         after_hours=AfterHours(
@@ -484,7 +516,7 @@ def _parse(doc: _Doc, data: Any, source: str) -> Directory:
         duty_roster=tuple(d for _, d in _read_list(doc, root, "duty_roster", _read_duty)),
         departments=tuple(d for _, d in departments),
         people=tuple(p for _, p in people),
-        policy=_read_policy(doc, root.data.get("policy")),
+        policy=_read_policy(doc, root.data.get("policy"), organization.kind),
     )
     paths = {f"department:{d.id}:{i}": path for i, (path, d) in enumerate(departments)}
     paths |= {f"person:{p.id}:{i}": path for i, (path, p) in enumerate(people)}
@@ -515,11 +547,12 @@ def directory_to_data(directory: Directory) -> dict[str, Any]:
         "organization": _compact({
             "name": org.name, "name_en": org.name_en, "kind": org.kind.value, "timezone": org.timezone,
             "languages": list(org.languages), "operator": org.operator,
-            "address": org.address, "address_en": org.address_en,
+            "address": org.address, "address_en": org.address_en, "emergency": org.emergency,
         }),
-        "hours": {day: str(span) if span else "closed" for day, span in directory.hours.items()},
+        "hours": {day: _span_text(span) if span else "closed" for day, span in directory.hours.items()},
         "holidays": [_compact({
-            "date": h.date, "to": h.to, "closed": h.closed, "hours": str(h.hours) if h.hours else None, "name": h.name,
+            "date": h.date, "to": h.to, "closed": h.closed, "hours": _span_text(h.hours) if h.hours else None,
+            "name": h.name,
         }) for h in directory.holidays],
         "after_hours": _compact({
             "duty_phone": directory.after_hours.duty_phone, "duty_manager": directory.after_hours.duty_manager,
@@ -532,8 +565,13 @@ def directory_to_data(directory: Directory) -> dict[str, Any]:
         "people": [_person_data(p) for p in directory.people],
     }
     if directory.policy != Policy():
-        data["policy"] = _policy_data(directory.policy)
+        data["policy"] = _policy_data(directory.policy, hotel=org.kind is OrgKind.HOTEL)
     return data
+
+
+def _span_text(span: Span) -> str:
+    """Opening hours as the file writes them; open until midnight is "24:00" (read back as the end of the day)."""
+    return f"{span.opens:%H:%M}-24:00" if span.closes == dt.time.max else str(span)
 
 
 def _person_data(p: Person) -> dict[str, Any]:
@@ -545,10 +583,13 @@ def _person_data(p: Person) -> dict[str, Any]:
     })
 
 
-def _policy_data(policy: Policy) -> dict[str, Any]:
+def _policy_data(policy: Policy, hotel: bool = False) -> dict[str, Any]:
     def levels(values: tuple[Level, ...]) -> list[str]:
         return [v.value for v in values]
 
+    hotel_keys: dict[str, Any] = {
+        "room_only_connect": policy.room_only_connect, "checkout_time": f"{policy.checkout_time:%H:%M}",
+    } if hotel else {}
     return _compact({
         "rings": {"default": policy.rings.default, "executive": policy.rings.executive},
         "ring_seconds": policy.ring_seconds,
@@ -564,6 +605,7 @@ def _policy_data(policy: Policy) -> dict[str, Any]:
         "message_max_resends": policy.message_max_resends,
         "satisfaction_survey": policy.satisfaction_survey,
         "general_mailbox": policy.general_mailbox,
+        **hotel_keys,
     }, keep_empty_lists=True)
 
 
