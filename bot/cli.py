@@ -27,7 +27,8 @@ def _groups() -> list[Register]:
     from voice import models as voice_models
 
     return [launcher.register, org_cli.register, directory_cli.register, rules_cli.register, records_cli.register,
-            web_cli.register, voice_models.register, hotel_cli.register]
+            web_cli.register, voice_models.register, hotel_cli.register,
+            hotel_cli.register_wakeups]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,6 +4,8 @@
     receptionist hotel stays import stays.csv
     receptionist hotel stays list --json
     receptionist hotel checkout --at 2026-12-04T12:30
+    receptionist wakeups add 0812 07:00 --language en
+    receptionist wakeups list --json --all
 
 The CSV columns are in bot/hotel/stays_csv.py and docs/organisation.md.
 """
@@ -18,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.context import Context, open_context
-from bot.hotel import checkout, rooms, stays, stays_csv
+from bot.hotel import checkout, rooms, stays, stays_csv, wakeups
 from bot.hotel.csvfile import read_csv
 from bot.org.model import Directory
 from bot.org.store import NoOrganization
@@ -34,6 +36,30 @@ def register(commands: argparse._SubParsersAction) -> None:
     _clock_options(out)
     out.add_argument("--watch", type=float, metavar="SECONDS", help="keep checking out every SECONDS until Ctrl-C")
     out.set_defaults(handler=_checkout)
+
+
+def register_wakeups(commands: argparse._SubParsersAction) -> None:
+    """`receptionist wakeups ...`: a top-level group (bot/cli.py), as the issue names it."""
+    group = commands.add_parser("wakeups", help="a hotel's wake-up calls: book, cancel, list")
+    sub = group.add_subparsers(dest="wakeups_command", metavar="ACTION", required=True)
+    add = sub.add_parser("add", help="book a wake-up call for the guest in ROOM")
+    add.add_argument("room", help="the room number (0812, A-1203)")
+    add.add_argument("time", help="HH:MM (the next such time in the hotel's time zone) or an ISO date and time")
+    add.add_argument("--language", choices=wakeups.LANGUAGES,
+                     help="the message's language (default: the guest's, from the stay)")
+    add.add_argument("--at", metavar="YYYY-MM-DDTHH:MM",
+                     help="book as if it were this time (hotel's time zone unless one is given); default now")
+    add.add_argument("--json", action="store_true", help="print the booking as JSON")
+    add.set_defaults(handler=_wakeups_add)
+    drop = sub.add_parser("cancel", help="cancel a wake-up call still to come")
+    drop.add_argument("id", type=int)
+    drop.set_defaults(handler=_wakeups_cancel)
+    listing = sub.add_parser("list", help="wake-up calls still to come, by time (--all: answered, failed, "
+                                          "cancelled too)")
+    listing.add_argument("--json", action="store_true", help="print JSON for scripts (attempts and results included)")
+    listing.add_argument("--all", action="store_true", help="finished ones too")
+    listing.add_argument("--room", help="only this room's")
+    listing.set_defaults(handler=_wakeups_list)
 
 
 def _register_rooms(sub: argparse._SubParsersAction) -> None:
@@ -138,6 +164,42 @@ def _print_checked_out(done: list[stays.StayRecord]) -> None:
     print(f"checked out {len(done)} stay(s)", flush=True)
     for stay in done:
         print(f"  - {stay.room} {stay.guest} ({stay.arrival} → {stay.departure})", flush=True)
+
+
+def _wakeups_add(args: argparse.Namespace) -> int:
+    with _context() as ctx, ctx.database.session() as session:
+        zone = stays.organisation_zone(session)
+        now = _now(args.at, zone)
+        booked = wakeups.book(session, args.room, wakeups.parse_due(args.time, now, zone), now=now,
+                              language=args.language, booked_by=wakeups.BookedBy.CLI, zone=zone)
+    if args.json:
+        print_json(booked.to_json(zone))
+    else:
+        print(f"wake-up call {booked.id}: room {booked.room} at {booked.to_json(zone)['due_local']} "
+              f"({booked.language}), {booked.status.value}")
+    return 0
+
+
+def _wakeups_cancel(args: argparse.Namespace) -> int:
+    with _context() as ctx, ctx.database.session() as session:
+        done = wakeups.cancel(session, args.id)
+    print(f"wake-up call {done.id} (room {done.room}): {done.status.value}")
+    return 0
+
+
+def _wakeups_list(args: argparse.Namespace) -> int:
+    with _context() as ctx, ctx.database.session() as session:
+        zone = stays.organisation_zone(session)
+        found = wakeups.list_wakeups(session, include_finished=args.all, room=args.room)
+    rows = [booking.to_json(zone) for booking in found]
+    if args.json:
+        print_json(rows)
+        return 0
+    for row in rows:
+        row["tries"] = ", ".join(f"{h['at'][11:16]}Z {h['result']}" for h in row["history"]) or "-"
+    print_table(rows, ["id", "room", "due_local", "language", "status", "attempts", "last_result", "booked_by",
+                       "tries"])
+    return 0
 
 
 # ---------------------------------------------------------------------------------- helpers
