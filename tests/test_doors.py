@@ -376,6 +376,9 @@ def test_the_phone_client_still_gets_the_mobile_connected(stack: Stack) -> None:
 def test_the_kiosk_relay_s_token_makes_a_kiosk_conversation(stack: Stack) -> None:
     status, reply = http_json("POST", f"{stack.console}/kiosk/api/start", {"lang": "zh"}, 120)
     assert status == 200 and reply["texts"], reply
+    status, said = http_json("POST", f"{stack.console}/kiosk/api/say",
+                             {"conversation": reply["conversation"], "text": "你好"}, 120)
+    assert status == 200 and said["texts"], said  # the dialogue hears of it with the visitor's first words
     assert stack.call_record(reply["conversation"])["channel"] == "kiosk"
 
 
