@@ -88,6 +88,11 @@ WORDS = [
     ("I'd like to speak to Mr He please", "Mr He", ""),
     ("找一下蒋一帆", "蒋一帆", ""),
     ("房间号0812", "", "0812"),
+    ("May I speak to Mr. Sato in room A-1201?", "Mr Sato", "A-1201"),
+    ("Hello, I'm trying to reach Kenji Sato, he is staying at your hotel", "Kenji Sato", ""),
+    ("Can Anna Miller come to the phone", "Anna Miller", ""),
+    ("put me through to He Ping please", "He Ping", ""),  # 何平: a surname that is an English word
+    ("room twelve, Oscar", "Oscar", ""),  # a number in words is never a name
 ]
 
 

@@ -177,8 +177,14 @@ _REQUEST_ZH = (
 )
 _LEAD_ZH = frozenset("的了我你您是在有找转接帮请给要想和跟与就都也还说问打个这那住")
 _TRAIL_ZH = frozenset("的了吗呢吧啊呀谢哈")
-_LATIN_NOISE = _LATIN_STOPWORDS | {"room", "rm", "guest", "staying", "calling", "no", "number", "find", "looking"}
+_LATIN_NOISE = _LATIN_STOPWORDS | {
+    "room", "rm", "guest", "guests", "staying", "stays", "calling", "no", "number", "find", "looking", "trying",
+    "come", "phone", "line", "reach", "ring", "dial", "help", "may", "might", "should", "let", "know", "tell",
+    "leave", "message", "hotel", "called", "name", "sorry", "wondering", "possible", "there's",
+}
 _LATIN_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_SURNAME_STOPWORDS = frozenset({"he", "an"})
+"""Pinyin surnames (何, 安) that are also English words: a name's when written as one (He Ping)."""
 _ROOM_PREFIX = re.compile(r"([A-Za-z])\s*-?\s*$")
 _ROOM_AFTER = re.compile(r"^\s*(?:房间号|房间|房号|号房|号|房|室)")
 
@@ -236,18 +242,24 @@ def _han_name(text: str) -> str:
 
 
 def _latin_name(text: str) -> str:
-    words: list[str] = []
     latin = "".join(" " if is_han(ch) or ch == "/" else ch for ch in text)
-    for word in _LATIN_WORD.findall(latin):
+    said = _LATIN_WORD.findall(latin)
+    words: list[str] = []
+    for i, word in enumerate(said):
         plain = normalise(word)
-        titled = bool(words) and normalise(words[-1]) in _TITLES_LATIN
-        noise = all(part in _LATIN_NOISE for part in re.split(r"['’-]", plain))  # "I'd", "please"
-        noise = noise or _is_number(word)
-        if plain in _TITLES_LATIN or titled or not noise:
+        after_title = i > 0 and normalise(said[i - 1]) in _TITLES_LATIN  # Mr He
+        surname = (plain in _SURNAME_STOPWORDS and word[:1].isupper() and i + 1 < len(said)
+                   and not _is_noise(said[i + 1]))  # He Ping, An Qi
+        if plain in _TITLES_LATIN or after_title or surname or not _is_noise(word):
             words.append(word if not (word.islower() or word.isupper()) or len(word) < 2 else word.capitalize())
     while words and normalise(words[-1]) in _TITLES_LATIN:
         words.pop()  # "... please, mr" : a title without a name
     return " ".join(words)
+
+
+def _is_noise(word: str) -> bool:
+    """A word of the request, not of a name: "please", "I'd", "room", "twelve"."""
+    return all(part in _LATIN_NOISE for part in re.split(r"['’-]", normalise(word))) or _is_number(word)
 
 
 def _is_number(word: str) -> bool:
