@@ -169,15 +169,20 @@ def test_all_hotel_mistakes_are_reported_at_once():
 
 
 def test_stored_data_is_checked_the_same_way():
-    """The console's forms and the database go through parse_org_data: same checks."""
+    """The console's forms and the database go through parse_org_data: the same checks, except that a
+    hotel stored before hotels needed an emergency line still loads (its next import must give one)."""
     from bot.org.orgfile import directory_to_data, parse_org_data
 
     data = directory_to_data(parse_org_file(DEMO_HOTEL))
     data["policy"]["checkout_time"] = "24:30"
-    del data["organization"]["emergency"]
+    data["organization"]["emergency"] = "SOS"
     with pytest.raises(OrgFileError) as caught:
         parse_org_data(data)
     assert sorted(p.path for p in caught.value.problems) == ["organization.emergency", "policy.checkout_time"]
+    del data["organization"]["emergency"]
+    data["policy"]["checkout_time"] = "11:00"
+    older = parse_org_data(data)
+    assert older.organization.emergency is None and older.policy.checkout_time == dt.time(11)
 
 
 def test_importing_a_broken_hotel_file_changes_nothing(database, db_url, tmp_path, monkeypatch, capsys):

@@ -289,7 +289,7 @@ HOTEL_POLICY = ("room_only_connect", "checkout_time")
 """The `policy:` keys that only a hotel (organization.kind: hotel) may give."""
 
 
-def _read_organization(doc: _Doc, data: Any) -> Organization:
+def _read_organization(doc: _Doc, data: Any, stored: bool = False) -> Organization:
     section = _Section(doc, data, "organization", _ORG)
     timezone = section.text("timezone", default="Asia/Shanghai")
     try:
@@ -302,7 +302,7 @@ def _read_organization(doc: _Doc, data: Any) -> Organization:
             doc.error("organization.languages", f"'{language}' is not supported (zh, en)")
     kind = section.choice("kind", OrgKind, OrgKind.COMPANY)
     emergency = section.matching("emergency", _EXTENSION, "an extension")
-    if kind is OrgKind.HOTEL and not str(section.data.get("emergency") or "").strip():
+    if kind is OrgKind.HOTEL and not stored and not str(section.data.get("emergency") or "").strip():
         doc.error("organization.emergency", "is required for a hotel (kind: hotel): the extension of security "
                   "or the front desk's emergency line, where fire, medical and security calls go at once")
     return Organization(
@@ -493,18 +493,22 @@ def parse_org_text(text: str, source: str = "organisation file") -> Directory:
 
 
 def parse_org_data(data: Any, source: str = "organisation data") -> Directory:
-    """Validate the file's structure given as plain data (the console's forms, the database)."""
-    return _parse(_Doc(), data, source)
+    """Validate the file's structure given as plain data (the console's forms, the database).
+
+    The same checks as a file's, but one: a stored hotel without `organization.emergency` (imported
+    before hotels needed one) still loads, so that an upgrade does not stop a running hotel; its next
+    import must give the line."""
+    return _parse(_Doc(), data, source, stored=True)
 
 
-def _parse(doc: _Doc, data: Any, source: str) -> Directory:
+def _parse(doc: _Doc, data: Any, source: str, stored: bool = False) -> Directory:
     root = _Section(doc, data, "", _TOP)
     if "organization" not in root.data:
         doc.error("organization", "is required")
     departments = _read_list(doc, root, "departments", _read_department)
     people = _read_list(doc, root, "people", _read_person)
     after = _Section(doc, root.data.get("after_hours") or {}, "after_hours", ("duty_phone", "duty_manager"))
-    organization = _read_organization(doc, root.data.get("organization") or {})
+    organization = _read_organization(doc, root.data.get("organization") or {}, stored)
     directory = Directory(
         organization=organization,
         hours=_read_hours(doc, root.data.get("hours")),
