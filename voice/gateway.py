@@ -41,6 +41,7 @@ from voice.sip.ua import MAX_CALLS, MAX_CALLS_PER_SOURCE, Account, Call, UserAge
 from voice.stt import SpeechModels
 from voice.transfer import DialPlan, Transfers
 from voice.tts import Synthesizer
+from voice.wakeup import WakeupDialer
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,8 @@ class Gateway:
         self._in_progress: dict[asyncio.Task[Any], CallSession] = {}
         """The calls being handled: on close they are hung up and given time to store their records."""
         self._registration: asyncio.Task[None] | None = None
+        self.wakeups = WakeupDialer(self.ua, database, config.dial_plan, self.synthesizer)
+        """Wake-up calls (voice/wakeup.py): started with the gateway, stopped first on close."""
         self.services = SessionServices(
             dialogue=self.dialogue, synthesizer=self.synthesizer,
             transfers=Transfers(self.ua, config.dial_plan, self.directory),
@@ -154,6 +157,7 @@ class Gateway:
     async def start(self) -> tuple[str, int]:
         """Open the SIP socket, load the speech models, render the fixed prompts; say what is missing."""
         address = await self.ua.start()
+        self.wakeups.start()
         if self.speech_models is not None:
             failed = await self.speech_models.load_all()
             for language, why in failed.items():
@@ -238,6 +242,7 @@ class Gateway:
         stops it after the gateway). Then close the SIP socket and the clients."""
         started = time.monotonic()
         self._closing = True
+        await self.wakeups.close()  # ringing wake-up calls given back undialled, one being spoken to finishes
         self.ua.max_calls = 0  # the UA answers new INVITEs 503 from now on
         if self._registration is not None:
             self._registration.cancel()

@@ -257,6 +257,11 @@ def list_wakeups(session: Session, include_finished: bool = False, room: str | N
 # ---------------------------------------------------------------------------------- dialling
 
 
+def any_due(session: Session, now: dt.datetime) -> bool:
+    """Whether something is due (a read: a dialler polling an idle hotel takes no write lock)."""
+    return session.execute(select(WakeupRow.id).where(_due(WakeupRow, aware(now))).limit(1)).first() is not None
+
+
 def claim_due(session: Session, now: dt.datetime, limit: int, holder: str,
               lease_s: float = WAKEUP_LEASE_S) -> list[WakeupClaim]:
     """Take up to `limit` bookings due at `now` for `holder` (module docstring): one conditional UPDATE,
