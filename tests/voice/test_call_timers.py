@@ -259,3 +259,25 @@ def test_a_recording_cut_short_by_a_crash_is_still_a_playable_wav(tmp_path):
     assert caller > 1000 and gateway > 1000
     recorder.discard()
     assert not spool.exists()
+
+
+def test_a_phone_sending_30_ms_packets_is_recorded_as_it_spoke(tmp_path):
+    """Audio arrives in whatever packets the phone uses (SIPp's g711a.pcap: 30 ms). It is recorded as the
+    stream it is: the in-memory recorder cut each packet into 20 ms "frames" and padded the 10 ms piece,
+    putting 10 ms of silence after every packet and stretching the caller's side by a third."""
+    sent, _ = _frames(0.02)
+    speech = tone(8000, 0.03, 250.0, 2000)  # one 30 ms packet
+    recorder = CallRecorder(Codec.PCMA, tmp_path / "sip-ptime.part")
+    for n in range(300):  # 6 s of gateway frames, the caller's 30 ms packets in step with them
+        recorder.gateway_frame(sent)
+        if n % 3 != 2:  # two 30 ms packets every three 20 ms frames
+            recorder.caller_audio(speech)
+    path = asyncio.run(recorder.save(tmp_path, "sip-ptime"))
+
+    assert abs(wav_seconds(path) - 6.0) < 0.07, wav_seconds(path)
+    import audioop
+
+    with wave.open(str(path)) as wav:
+        left = audioop.tomono(wav.readframes(wav.getnframes()), SAMPLE_WIDTH, 1, 0)
+    quiet = [i for i in range(0, int(5.8 * 16000), 160) if audioop.rms(left[i:i + 160], SAMPLE_WIDTH) < 100]
+    assert not quiet, f"{len(quiet)} gaps of 10 ms in the caller's speech, from {quiet[0] / 16000:.2f} s"
