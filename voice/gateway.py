@@ -166,9 +166,9 @@ class Gateway:
         if missing:
             log.warning("no speech model for %s: callers in %s can key an extension, or 0 for the operator",
                         ", ".join(missing), ", ".join(missing))
-        await self.synthesizer.prerender((text, lang) for key in ("keypad_only", "failsafe", "voicemail",
-                                                                  "voicemail_thanks")
-                                         for lang, text in PHRASES[key].items())
+        fixed = ("keypad_only", "failsafe", "voicemail", "voicemail_thanks", "still_there", "silence_goodbye",
+                 "max_duration")
+        await self.synthesizer.prerender((text, lang) for key in fixed for lang, text in PHRASES[key].items())
         if self.config.account is not None:
             self._registration = asyncio.ensure_future(self.ua.stay_registered(self.config.account))
         log.info("SIP gateway listening on %s:%d", *address)
