@@ -83,10 +83,19 @@ class RoomPhone:
             stderr.decode(errors="replace")
 
     def invites(self) -> list[str]:
-        """The Request-URI user (the extension dialled) of every INVITE the phone received."""
+        """The extension dialled (Request-URI user) of every call the phone received, in order: INVITEs
+        with distinct Call-IDs (a retransmission before the phone answered is the same call)."""
         log = self.workdir / "messages.log"
         lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-        return [line.split()[1].split("@")[0].removeprefix("sip:") for line in lines if line.startswith("INVITE sip:")]
+        calls: dict[str, str] = {}
+        room = None
+        for line in lines:
+            if line.startswith("INVITE sip:"):
+                room = line.split()[1].split("@")[0].removeprefix("sip:")
+            elif room is not None and line.lower().startswith(("call-id:", "i:")):
+                calls.setdefault(line.split(":", 1)[1].strip(), room)
+                room = None
+        return list(calls.values())
 
     def stop(self) -> None:
         if self.process is not None and self.process.returncode is None:
