@@ -94,6 +94,38 @@ ZH: dict[str, str] = {
     "Calls per hour of day": "各时段通话量", "Outcomes": "通话结果", "Transfer success by department": "各部门转接成功率",
     "No transfers in this period.": "此期间没有转接。", "Time to answer": "应答时间", "In business hours": "营业时间内",
     "Operator": "人工接线员", "Other": "其他",
+    # hotel
+    "Hotel": "酒店", "Guests in house": "在住客人", "Wake-up calls": "叫醒服务", "Rooms": "客房", "Stays import": "住客导入",
+    "Checked out.": "已退房。", "name or room": "姓名或房号", "Room": "房号", "Guest": "客人", "Arrival": "到店日期",
+    "Departure": "离店日期", "Flags": "标记", "do not disturb": "免打扰", "no calls": "谢绝来电", "Edit": "编辑",
+    "Wake-up call": "叫醒", "No guest matches.": "没有符合条件的客人。", "No guests in house.": "目前没有在住客人。",
+    "Stay": "住宿", "Not saved:": "未保存：", "stay_active": "在住", "stay_checked_out": "已退房",
+    "Do not disturb: calls go to a message": "免打扰：来电转为留言",
+    "No calls: callers are never told the guest is staying": "谢绝来电：不向来电人透露该客人是否入住",
+    "The next import of the PMS export sets again what its columns give.": "下次导入 PMS 导出文件时，文件中有的列会重新覆盖这些设置。",
+    "Check out now": "立即退房",
+    "The guest has left: calls for them are no longer put through, and their wake-up calls are cancelled.":
+        "客人已离店：此后不再为其转接来电，其叫醒服务一并取消。",
+    "Checked out at": "退房时间", "Back to guests": "返回在住客人",
+    "The room list comes from the PMS export: receptionist hotel rooms import FILE.":
+        "客房列表来自 PMS 导出文件：receptionist hotel rooms import FILE。",
+    "Extension": "分机", "Floor": "楼层", "vacant": "空房", "No rooms yet.": "还没有客房。",
+    "Stays imported.": "住客已导入。", "Checked out": "退房", "checked out": "退房",
+    "The stays changed since the preview: check the changes again, then confirm.": "预览后住客信息有变动：请再检查一遍，然后确认。",
+    "Import the stays from the PMS export (CSV)": "从 PMS 导出文件导入住客（CSV）",
+    "Columns in English or Chinese (docs/organisation.md, Hotels: rooms and stays). The file is every guest in house and expected: a stay it no longer lists is checked out. You see what changes before anything is stored.":
+        "列名可用中文或英文（见 docs/organisation.md「Hotels: rooms and stays」）。文件即全部在住和预到客人：文件中不再列出的住客会被退房。保存前会先显示变动。",
+    "Wake-up call booked.": "叫醒服务已预订。", "Wake-up call cancelled.": "叫醒服务已取消。",
+    "Wake-up calls: today and upcoming": "叫醒服务：今天及以后", "Time": "时间", "Attempts": "拨打次数",
+    "Last result": "上次结果", "Next attempt": "下次拨打",
+    "Not answered after its retries: the front desk was alerted.": "重拨后仍无人接听：已通知前台。",
+    "The alert message": "提醒留言", "No wake-up calls today or to come.": "今天及以后没有叫醒服务。",
+    "Book a wake-up call": "预订叫醒服务", "Not booked:": "未预订：", "the guest's": "客人的语言",
+    "HH:MM is the next time it comes, in the hotel's time zone.": "HH:MM 指酒店时区内下一个该时刻。", "Book": "预订",
+    "wakeup_booked": "已预订", "wakeup_dialling": "拨打中", "wakeup_answered": "已接听", "wakeup_retry": "待重拨",
+    "wakeup_failed": "无人应答", "wakeup_cancelled": "已取消",
+    "result_answered": "已接听", "result_no_answer": "无人接听", "result_busy": "占线", "result_failed": "拨打失败",
+    "result_checked_out": "客人已退房", "lang_zh": "中文", "lang_en": "英文",
 }
 """English text → Chinese."""
 
@@ -104,6 +136,11 @@ EN: dict[str, str] = {
     "in_meeting": "in a meeting", "on_leave": "on leave",
     "mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday", "sat": "Saturday",
     "sun": "Sunday",
+    "stay_active": "in house", "stay_checked_out": "checked out",
+    **{f"wakeup_{status}": status for status in ("booked", "dialling", "answered", "retry", "cancelled")},
+    "wakeup_failed": "failed: not answered",
+    **{f"result_{result}": result.replace("_", " ") for result in ("answered", "no_answer", "busy", "failed")},
+    "result_checked_out": "guest checked out", "lang_zh": "Chinese", "lang_en": "English",
 }
 """Keys that are not themselves the English text (statuses shared by two meanings, codes)."""
 
