@@ -4,8 +4,8 @@ wake-up calls (book, cancel; failed ones highlighted).
 
 Only for a hotel: while the stored organisation is another kind, every page here is 404. The
 work is bot/hotel's (the same functions as `receptionist hotel …` and `receptionist wakeups …`);
-the one thing bot/hotel has no function for, changing a stay's flags and departure by hand,
-is `update_stay` below. Every change is audited in its own transaction.
+what bot/hotel has no function for is here: changing a stay's flags and departure by hand
+(`update_stay`), and the wake-ups of today and to come (`_wakeups_page`). Every change is audited in its own transaction.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.db.tables import StayRow, utcnow
+from bot.db.tables import StayRow, WakeupRow, utcnow
 from bot.hotel import rooms, stays, stays_csv, wakeups
 from bot.hotel.checkout import hotel_checkout_time
 from bot.hotel.csvfile import read_csv
@@ -363,8 +363,11 @@ async def _wakeups_page(request: web.Request, directory: Directory, errors: list
     start = dt.datetime.combine(utcnow().astimezone(zone).date(), dt.time(), tzinfo=zone)
 
     def load(session: Session) -> tuple[list[wakeups.WakeupRecord], dict[int, str]]:
-        found = [w for w in wakeups.list_wakeups(session, include_finished=True)
-                 if w.due_at >= start or w.status in wakeups.PENDING]
+        # list_wakeups gives all or only pending ones; today's finished ones too, without the whole history:
+        query = (select(WakeupRow).where(or_(WakeupRow.due_at >= start,
+                                             WakeupRow.status.in_([s.value for s in wakeups.PENDING])))
+                 .order_by(WakeupRow.due_at, WakeupRow.id).limit(1000))
+        found = [wakeups._record(row) for row in session.execute(query).scalars()]
         ids = {w.stay_id for w in found if w.stay_id is not None}
         names = {row.id: " / ".join(n for n in (row.guest_name_zh, row.guest_name_latin) if n)
                  for row in session.execute(select(StayRow).where(StayRow.id.in_(ids))).scalars()} if ids else {}
