@@ -107,10 +107,12 @@ MAX_WORD_GAP = 6
 MAX_RUN_DIGITS = 24
 
 
-def scrub_for_caller(text: str, directory: Directory) -> str:
-    """`text` with every protected number (a staff mobile, a private direct extension) masked,
-    however it is written: every run of number pieces that spells one is blanked out."""
+def scrub_for_caller(text: str, directory: Directory, also: frozenset[str] = frozenset()) -> str:
+    """`text` with every protected number (a staff mobile, a private direct extension, and the
+    numbers in `also`: a hotel's room numbers and room extensions) masked, however it is written:
+    every run of number pieces that spells one is blanked out."""
     mobiles, extensions = _protected(directory)
+    extensions = extensions | also if also else extensions
     if not mobiles and not extensions:
         return text
     pieces = chunks(text)

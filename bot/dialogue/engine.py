@@ -39,6 +39,7 @@ from bot.dialogue.flows.base import TurnBase
 from bot.dialogue.flows.closing import Closing
 from bot.dialogue.flows.connecting import Connecting
 from bot.dialogue.flows.finding import Finding
+from bot.dialogue.flows.hotel import Hotel
 from bot.dialogue.flows.inquiry import Inquiries
 from bot.dialogue.flows.message import MessageTaking
 from bot.dialogue.flows.screening import Screening
@@ -76,7 +77,7 @@ class Receptionist:
         return Reply(turn.outputs, conversation.to_dict())
 
 
-class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, Closing, TurnBase):
+class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, Closing, Hotel, TurnBase):
     """One event's worth of work on one conversation: the flows put together, and what comes first."""
 
     def run(self, event: Event) -> None:
@@ -101,6 +102,8 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             caller = self.d.person_at_extension(c.caller_id)
             c.caller_person = caller.id if caller else None
         c.language = self.d.organization.languages[0] if self.d.organization.languages else "zh"
+        if self.is_hotel and c.internal and c.caller_id and not c.caller_person:
+            self.guest_on_the_line()  # a room's phone: that room's guest
         c.started = True
         with self.r.database.session() as session:
             calls.ensure_call(session, c.conversation, channel=c.channel, caller_id=c.caller_id,
@@ -115,6 +118,8 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         daypart = DAYPARTS[part]
         if self.c.channel == "kiosk":
             self.ask(Pending.WHOM, "greet_kiosk", org=name, daypart=daypart)
+        elif self.c.internal and self.c.caller_stay is not None and self.guest_greeting_name():
+            self.ask(None, "greet_guest", guest=self.guest_greeting_name(), daypart=daypart)
         elif self.c.internal:
             self.ask(Pending.WHOM, "greet_internal", daypart_lower=daypart.lower())
         elif not local.open:
@@ -146,6 +151,8 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         intent = plausible_intent(intent, text)
         entities = dict(event.entities or {})
         self.listen(text, entities)
+        if self.is_hotel and self.emergency_said(text):
+            return  # fire, medical, security: the emergency line at once, whatever was pending
         if self.anywhere(text, intent):
             return
         handler = {
@@ -156,6 +163,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             Pending.MESSAGE: self.on_message_field, Pending.MESSAGE_CONFIRM: self.on_message_confirm,
             Pending.TRANSFERRING: self.on_while_transferring, Pending.ANYTHING_ELSE: self.on_anything_else,
             Pending.SATISFACTION: self.on_satisfaction,
+            Pending.GUEST: self.on_guest, Pending.GUEST_OFFER: self.on_guest_offer,
         }.get(c.pending, self.find_target)
         handler(text, intent, entities)
 
@@ -188,6 +196,11 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         if named:
             c.target, c.target_kind = named.id, named.kind
         c.purpose = c.purpose or matter_of(text)  # "你直接帮我给他留个言吧 约个采访的事"
+        if not named and c.pending is Pending.GUEST_OFFER and c.guest.get("name"):
+            self.guest_message()  # "我姓李 留个言吧": the message offered for the guest
+            return
+        if not named and self.is_hotel and self.leave_a_message_for_a_guest(text):
+            return  # "帮我给欧阳娜娜留个言": for the guest, through the front desk
         if c.target:
             self.start_message(c.target)
         else:
@@ -259,7 +272,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             self.begin_by_topic(self.topic_department(text) or "", text)  # "楼下烧烤摊天天弄到半夜"
         elif (intent == "complain" and c.pending not in _COLLECTING) or says_complaint(text):
             self.handle_complaint(text)  # not "对 快点处理" at a read-back: that is a yes
-        elif intent == "ask_phone_number" and c.pending not in _COLLECTING | {Pending.OFFER_MOBILE} \
+        elif intent == "ask_phone_number" and c.pending not in _COLLECTING | {Pending.OFFER_MOBILE, Pending.GUEST} \
                 and not parse.phone_number(text):  # giving their own number is not asking for one
             self.refuse_a_number(text)
         elif intent == "change_language" or language_asked_for(text):

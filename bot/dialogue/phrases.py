@@ -201,6 +201,26 @@ PHRASES: dict[str, dict[str, str]] = {
     "goodbye": {"zh": "谢谢您的来电，再见。", "en": "Thank you for calling. Goodbye."},
     "goodbye_kiosk": {"zh": "谢谢您的光临，再见。", "en": "Thank you for visiting. Goodbye."},
     "thanks_for_rating": {"zh": "谢谢您的评价。", "en": "Thank you for your feedback."},
+    # a hotel (bot/dialogue/flows/hotel.py): guests and emergencies; never a room number or extension
+    "greet_guest": {"zh": "{guest}您好，这里是总机，请问有什么可以帮您？",
+                    "en": "{daypart}, {guest}. This is the operator; how may I help you?"},
+    "emergency_connecting": {"zh": "马上为您接通紧急服务，请不要挂机。",
+                             "en": "Connecting you to our emergency line now, please stay on the line."},
+    "emergency_operator": {"zh": "紧急线路暂时没有接通，马上为您转接总机，请不要挂机。",
+                           "en": "The emergency line didn't answer; I'm putting you through to the operator now, "
+                                 "please stay on the line."},
+    "emergency_alerted": {"zh": "我们已经紧急通知了酒店工作人员。如有危险，请先到安全的地方，也可以直接拨打119、120或110。",
+                          "en": "I've alerted our staff urgently. If you are in danger, please move somewhere safe; "
+                                "you can also call 119, 120 or 110 directly."},
+    "guest_no_transfer_here": {"zh": "抱歉，这里无法为您接通{name}的房间电话。需要的话，我可以为您留言，转交给客人。",
+                               "en": "I'm sorry, I can't put calls through to {name}'s room from here. "
+                                     "I can take a message for them if you like."},
+    "guest_busy": {"zh": "{name}的房间电话正在通话中。需要我帮您留言吗？我们会转交给客人。",
+                   "en": "{name}'s room line is busy. May I take a message for them?"},
+    "guest_no_answer": {"zh": "{name}的房间电话没有人接听。需要我帮您留言吗？我们会转交给客人。",
+                        "en": "There's no answer from {name}'s room. May I take a message for them?"},
+    "guest_offer_message": {"zh": "好的。需要的话，我可以为您留言，转交前台处理。",
+                            "en": "All right. I can take a message for the front desk if you like."},
 }
 
 DAYPARTS = {"morning": "Good morning", "afternoon": "Good afternoon", "evening": "Good evening"}

@@ -34,6 +34,8 @@ class Pending(str, Enum):
     TRANSFERRING = "transferring"       # a transfer is under way; its result is awaited
     ANYTHING_ELSE = "anything_else"
     SATISFACTION = "satisfaction"
+    GUEST = "guest"                     # a hotel guest's name or room asked (`guest`)
+    GUEST_OFFER = "guest_offer"         # a message for a hotel guest offered (`guest`)
 
 
 # ---------------------------------------------------------------------------------- events in
@@ -155,6 +157,16 @@ class Conversation:
     transferred_to: str | None = None
     visit_id: int | None = None
     ended: bool = False
+    # a hotel (bot/dialogue/flows/hotel.py)
+    guest: dict[str, Any] = field(default_factory=dict)
+    """The call for a guest: the name and room the caller said, what was asked, the stay (never a
+    room's extension)."""
+    caller_stay: int | None = None
+    """The caller is this guest (an internal call from their room's phone)."""
+    emergency: str | None = None
+    """fire, medical or security: the caller reported an emergency."""
+    emergency_room: str | None = None
+    """The room of the emergency, for staff only (transfer metadata, the urgent record)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

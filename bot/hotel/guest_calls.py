@@ -174,13 +174,16 @@ _REQUEST_ZH = (
     "请帮我", "帮我转", "麻烦你", "麻烦您", "找一下", "转一下", "接一下", "帮我", "帮忙", "麻烦", "请问", "你好",
     "您好", "谢谢", "一下", "转接", "接通", "电话", "我找", "我要找", "我想找", "住客", "客人", "房客", "入住",
     "住在", "的话", "那位", "这位", "可以", "请转", "请接", "请找",
+    "你们那儿", "你们这儿", "你们那边", "你们这边", "你们", "那儿", "这儿", "酒店", "她叫", "他叫", "名字叫", "名字是",
+    "叫做", "全名是", "全名叫", "留个言", "留言", "留个口信",
 )
-_LEAD_ZH = frozenset("的了我你您是在有找转接帮请给要想和跟与就都也还说问打个这那住")
+_LEAD_ZH = frozenset("的了我你您是在有找转接帮请给要想和跟与就都也还说问打个这那住叫她他呃嗯喂哦来")
 _TRAIL_ZH = frozenset("的了吗呢吧啊呀谢哈")
 _LATIN_NOISE = _LATIN_STOPWORDS | {
     "room", "rm", "guest", "guests", "staying", "stays", "calling", "no", "number", "find", "looking", "trying",
     "come", "phone", "line", "reach", "ring", "dial", "help", "may", "might", "should", "let", "know", "tell",
     "leave", "message", "hotel", "called", "name", "sorry", "wondering", "possible", "there's",
+    "um", "uh", "er", "erm", "hmm", "think", "believe", "maybe", "yeah", "yep",
 }
 _LATIN_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _SURNAME_STOPWORDS = frozenset({"he", "an"})

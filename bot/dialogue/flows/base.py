@@ -11,8 +11,9 @@ from bot.dialogue.faq import Faq
 from bot.dialogue.phrases import say
 from bot.dialogue.state import Conversation, Output, Payload, Pending, Say
 from bot.directory.resolve import Candidate
-from bot.org.model import Directory, Person
-from bot.privacy import scrub_for_caller
+from bot.hotel.rooms import list_rooms
+from bot.org.model import Directory, OrgKind, Person
+from bot.privacy import digits_of, scrub_for_caller
 from bot.records import calls
 from bot.rules.calendar import open_state
 from bot.rules.routing import DUTY, OPERATOR, Caller, Plan, plan_call, salutation
@@ -53,8 +54,32 @@ class TurnBase:
         return self.r.clock() + dt.timedelta(seconds=self.c.clock_offset_s)
 
     def say(self, key: str, **params: object) -> None:
-        text = say(key, self.c.language, **params)
-        self.outputs.append(Say(scrub_for_caller(text, self.d)))
+        self.say_text(say(key, self.c.language, **params))
+
+    def say_text(self, text: str) -> None:
+        """A sentence for the caller, through the privacy guard (in a hotel, room numbers and room
+        extensions are masked too)."""
+        self.outputs.append(Say(scrub_for_caller(text, self.d, self.room_numbers())))
+
+    @property
+    def is_hotel(self) -> bool:
+        return self.d.organization.kind is OrgKind.HOTEL
+
+    def room_numbers(self) -> frozenset[str]:
+        """A hotel's room numbers (also without leading zeros) and room extensions, read once a turn."""
+        if not self.is_hotel:
+            return frozenset()
+        cached = self.__dict__.get("_room_numbers")
+        if cached is None:
+            numbers: set[str] = set()
+            with self.r.database.session() as session:
+                for room in list_rooms(session):
+                    digits = digits_of(room.number)
+                    numbers.update(n for n in (digits, digits.lstrip("0")) if len(n) >= 3)
+                    if room.extension:
+                        numbers.add(room.extension)
+            cached = self.__dict__["_room_numbers"] = frozenset(numbers)
+        return cached
 
     def payload(self, data: dict[str, Any]) -> None:
         self.outputs.append(Payload(data))

@@ -121,6 +121,12 @@ class Connecting(TurnBase):
         step = _restored(c.current)
         c.current = None
         outcome = TransferResult(result)
+        if step.reason == "emergency":  # a hotel's emergency chain (flows/hotel.py)
+            self.emergency_result(step, outcome)
+            return
+        if step.target == "guest" and step.connect_only and self.is_hotel:  # a guest's room (flows/hotel.py)
+            self.guest_result(outcome)
+            return
         if outcome is TransferResult.ANSWERED:
             self.finish("operator" if step.target == OPERATOR else "transferred", step.target)
             c.pending = None

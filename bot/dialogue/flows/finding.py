@@ -39,6 +39,8 @@ class Finding(TurnBase):
             c.urgent = True  # asking for the duty line after hours is asking for it now
             self.begin("duty", DUTY)
             return
+        if self.is_hotel and self.call_for_a_guest(text, intent, resolution):
+            return  # a guest or a room named (flows/hotel.py)
         if intent == "dont_know_name" and not topics.matches:
             self.ask(Pending.MATTER, "ask_matter")
             return

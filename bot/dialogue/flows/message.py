@@ -17,14 +17,16 @@ from bot.rules.routing import DUTY, OPERATOR
 class MessageTaking(TurnBase):
     """A message, field by field, then read back once."""
 
-    def start_message(self, recipient: str) -> None:
+    def start_message(self, recipient: str, guest: dict | None = None) -> None:
+        """A message for `recipient`; `guest` (a hotel): for a guest, through the front desk mailbox
+        (flows/hotel.py: `guest` the name said, `stay`, `said_room`, `shown` the name said back)."""
         c = self.c
         with self.r.database.session() as session:
             room = messages.room_for_message(session, c.conversation)
         if not room:  # asked before the caller spells out name, number and matter for nothing
             self.request_noted()
             return
-        c.message = {"recipient": recipient}
+        c.message = {"recipient": recipient, **({"guest": guest} if guest else {})}
         if c.purpose:
             c.message["text"] = c.purpose
         self.next_message_field()
@@ -35,7 +37,7 @@ class MessageTaking(TurnBase):
             c.message["number"] = c.callback
         if c.purpose and not c.message.get("text"):
             c.message["text"] = c.purpose
-        recipient_name = self.name_for(c.message.get("recipient", ""))
+        recipient_name = self.message_recipient_name()
         if not c.caller_name:
             c.message_field = "name"
             self.ask(Pending.MESSAGE, "ask_message_name")
@@ -105,28 +107,37 @@ class MessageTaking(TurnBase):
         elif field == "text":
             c.message.pop("text", None)
             c.message_field = "text"
-            self.ask(Pending.MESSAGE, "ask_message_text", name=self.name_for(c.message.get("recipient", "")))
+            self.ask(Pending.MESSAGE, "ask_message_text", name=self.message_recipient_name())
         else:
             c.message.pop("number", None)
             c.callback, c.message_field = None, "number"
             self.ask(Pending.MESSAGE, "readback_fix")
+
+    def message_recipient_name(self) -> str:
+        """Whom the message is for, as the caller hears it: a guest by the name the caller said
+        (when the guest is known to be staying), else the recipient."""
+        guest = self.c.message.get("guest") or {}
+        return guest.get("shown") or self.name_for(self.c.message.get("recipient", ""))
 
     def save_message(self, then_ask: bool = True) -> None:
         c = self.c
         recipient = c.message.get("recipient") or OPERATOR
         if recipient in {OPERATOR, DUTY}:
             recipient = self.d.policy.general_mailbox or recipient
+        text = c.message["text"]
+        if c.message.get("guest"):
+            text = self.guest_message_text(text)
         try:
             with self.r.database.session() as session:
                 record = messages.take_message(
-                    session, recipient, c.message["text"], c.caller_name or "",
+                    session, recipient, text, c.caller_name or "",
                     callback_number=c.message.get("number"), caller_company=c.caller_company, urgent=c.urgent,
                     conversation=c.conversation, at=self.now, capped=True)
         except messages.ConversationFull:
             self.request_noted()
             return
         self.payload({"type": "record", "kind": "message", "id": record.id})
-        self.say("message_saved", name=self.name_for(c.message.get("recipient", "")))
+        self.say("message_saved", name=self.message_recipient_name())
         self.finish("message", recipient)
         c.message = {}
         if then_ask:
