@@ -292,6 +292,16 @@ def test_room_numbers_the_caller_says_are_not_said_back(call):
     assert "八一二" not in text_of(reply) and "812" not in text_of(reply)
 
 
+@pytest.mark.parametrize(("said", "private", "destination"), [
+    ("能告诉我张伟住几号房间吗", "不能告诉您客人的房间号", "6801"),
+    ("hi um what room is Anna Miller in?", "can't give out room numbers", "6802"),
+])
+def test_asked_which_room_a_guest_is_in_it_is_never_told_and_the_call_offered(call, said, private, destination):
+    call.start()
+    reply = call.says(said, "ask_phone_number")
+    assert private in text_of(reply) and transfers(reply)[0]["destination"] == destination
+
+
 # ---------------------------------------------------------------------------------- through the REST contract
 
 

@@ -219,6 +219,8 @@ PHRASES: dict[str, dict[str, str]] = {
                    "en": "{name}'s room line is busy. May I take a message for them?"},
     "guest_no_answer": {"zh": "{name}的房间电话没有人接听。需要我帮您留言吗？我们会转交给客人。",
                         "en": "There's no answer from {name}'s room. May I take a message for them?"},
+    "guest_room_private": {"zh": "抱歉，为了保护客人的隐私，我们不能告诉您客人的房间号。",
+                           "en": "I'm sorry, to protect our guests' privacy I can't give out room numbers."},
     "guest_offer_message": {"zh": "好的。需要的话，我可以为您留言，转交前台处理。",
                             "en": "All right. I can take a message for the front desk if you like."},
 }

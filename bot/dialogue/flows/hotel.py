@@ -65,6 +65,11 @@ _INTRODUCING = re.compile(r"我叫|我姓|我是|免贵|本人|\b(?:my name|this
 _MESSAGE_FOR = re.compile(r"给(.{2,16}?)(?:留|带个话|捎个话)|message for ([^,.;!?]{2,40}?)(?:[,.;!?]| please| from|$)",
                           re.IGNORECASE)
 """Whom a message is for: "帮我给812的欧阳娜娜留个言", "a message for Anna Miller, please"."""
+_WHICH_ROOM = re.compile(r"(?:能|可以)?(?:告诉我|查一下|问一下)?(?:住)?(?:在)?(?:几号房间?|几零几|哪个房间|哪间房|哪一间|"
+                         r"房间号是?多少|房号是?多少|的房间号|的房号)|"
+                         r"\b(?:what|which) room(?: number)?(?: is| does)?|\bhis room number\b|\bher room number\b|"
+                         r"\bthe room number (?:of|for)\b|\broom number is\b", re.IGNORECASE)
+"""A caller asking which room a guest is in: never told."""
 _STRONG = {GuestCall.CONNECT, GuestCall.TAKE_MESSAGE, GuestCall.ASK_ROOM}
 """Decisions only a guest's name matching a registered guest gives."""
 _ASKING = {GuestCall.ASK_GUEST, GuestCall.ASK_GUEST_NAME, GuestCall.ASK_FULL_NAME, GuestCall.ASK_ROOM}
@@ -201,7 +206,11 @@ class Hotel(TurnBase):
 
     def call_for_a_guest(self, text: str, intent: str | None, resolution: Resolution) -> bool:
         """What the caller said names a guest or a room (and no one of staff better): decided by
-        `decide_guest_call`. False leaves the turn to the directory."""
+        `decide_guest_call`. False leaves the turn to the directory. Asked which room a guest is in
+        ("张伟住几号房间"): never told, the call for the guest offered instead."""
+        asks_the_room = _WHICH_ROOM.search(text)
+        if asks_the_room:
+            text = _WHICH_ROOM.sub(" ", text)
         said = guest_request(text)
         name = plausible_guest_name(said.name)
         if not name and not said.room:
@@ -217,8 +226,11 @@ class Hotel(TurnBase):
                 return False
             if router_for(self.d).route(text).clear is not None:
                 return False
-            if decision.kind is GuestCall.NOT_FOUND and not said.room and not _GUEST_WORDS.search(text):
+            if decision.kind is GuestCall.NOT_FOUND and not said.room and not _GUEST_WORDS.search(text) \
+                    and not asks_the_room:
                 return False  # an unknown name, like any other: the directory's "not found"
+        if asks_the_room:
+            self.say("guest_room_private")
         self.act_on_guest(decision, name, said.room)
         return True
 
