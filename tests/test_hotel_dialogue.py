@@ -302,6 +302,16 @@ def test_asked_which_room_a_guest_is_in_it_is_never_told_and_the_call_offered(ca
     assert private in text_of(reply) and transfers(reply)[0]["destination"] == destination
 
 
+def test_a_guest_leaving_a_message_from_their_room_is_called_back_there_never_told_the_extension(call, hotel):
+    call.start(internal=True, caller_id="6812")
+    call.says("呃 帮我给前台留个言", "leave_message")
+    reply = call.says("明天早上帮我叫辆出租车去机场")
+    assert "您的房间电话" in text_of(reply) and "欧阳娜娜" in text_of(reply)
+    call.says("对", "affirm")
+    (message,) = messages_of(hotel, "hotel-call-1")
+    assert message.callback_number == "6812" and message.caller_name == "欧阳娜娜"
+
+
 # ---------------------------------------------------------------------------------- through the REST contract
 
 

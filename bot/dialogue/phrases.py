@@ -221,6 +221,7 @@ PHRASES: dict[str, dict[str, str]] = {
                         "en": "There's no answer from {name}'s room. May I take a message for them?"},
     "guest_room_private": {"zh": "抱歉，为了保护客人的隐私，我们不能告诉您客人的房间号。",
                            "en": "I'm sorry, to protect our guests' privacy I can't give out room numbers."},
+    "your_room_phone": {"zh": "您的房间电话", "en": "your room phone"},
     "guest_offer_message": {"zh": "好的。需要的话，我可以为您留言，转交前台处理。",
                             "en": "All right. I can take a message for the front desk if you like."},
 }

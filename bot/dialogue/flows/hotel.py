@@ -90,6 +90,7 @@ class Hotel(TurnBase):
             return
         c.caller_stay = stay.id
         c.caller_name = c.caller_name or stay.guest_name_zh or stay.guest_name_latin
+        c.callback = c.callback or c.caller_id  # a message is called back on the room's phone (read back as such)
         if stay.language in self.d.organization.languages and stay.language in {"zh", "en"}:
             c.language = stay.language
         c.guest = {"caller_zh": stay.guest_name_zh or "", "caller_latin": stay.guest_name_latin or ""}

@@ -51,7 +51,9 @@ class MessageTaking(TurnBase):
             c.message_field = None
             urgent = say("readback_urgent", c.language) if c.urgent else ""
             self.ask(Pending.MESSAGE_CONFIRM, "readback", name=recipient_name, caller=c.caller_name,
-                     number=parse.format_number_for_readback(c.message["number"], c.language),
+                     number=say("your_room_phone", c.language)
+                     if c.caller_stay is not None and c.message["number"] == c.caller_id
+                     else parse.format_number_for_readback(c.message["number"], c.language),
                      text=c.message["text"], urgent=urgent)
 
     def on_message_field(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
