@@ -153,6 +153,8 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         self.listen(text, entities)
         if self.is_hotel and self.emergency_said(text):
             return  # fire, medical, security: the emergency line at once, whatever was pending
+        if self.is_hotel and c.pending not in _COLLECTING and self.wakeup_asked(text):
+            return  # "明早七点叫醒我": a wake-up call for the room's guest
         if self.anywhere(text, intent):
             return
         handler = {
@@ -163,7 +165,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             Pending.MESSAGE: self.on_message_field, Pending.MESSAGE_CONFIRM: self.on_message_confirm,
             Pending.TRANSFERRING: self.on_while_transferring, Pending.ANYTHING_ELSE: self.on_anything_else,
             Pending.SATISFACTION: self.on_satisfaction,
-            Pending.GUEST: self.on_guest, Pending.GUEST_OFFER: self.on_guest_offer,
+            Pending.GUEST: self.on_guest, Pending.GUEST_OFFER: self.on_guest_offer, Pending.WAKEUP: self.on_wakeup,
         }.get(c.pending, self.find_target)
         handler(text, intent, entities)
 
@@ -306,7 +308,7 @@ _OFFERS = {Pending.OFFER_MESSAGE, Pending.OFFER_MOBILE, Pending.OFFER_OPERATOR}
 _NOT_IN_AN_EMERGENCY = {"sales_pitch", "ask_phone_number", "ask_address", "ask_hours", "ask_directions", "greet"}
 """Readings the NLU may give an emergency call ("我是隔壁厂的，你们仓库报警器在响"), which urgency overrides."""
 
-_COLLECTING = {Pending.MESSAGE, Pending.MESSAGE_CONFIRM, Pending.IDENTITY, Pending.SATISFACTION}
+_COLLECTING = {Pending.MESSAGE, Pending.MESSAGE_CONFIRM, Pending.IDENTITY, Pending.SATISFACTION, Pending.WAKEUP}
 """While these are pending, what the caller says is an answer, not a new request."""
 _TAKING_A_MESSAGE = {Pending.MESSAGE, Pending.MESSAGE_CONFIRM, Pending.SATISFACTION}
 """A wish to leave a message wins over any other question ("不用转了，帮我给他留个言就行")."""

@@ -224,6 +224,20 @@ PHRASES: dict[str, dict[str, str]] = {
     "your_room_phone": {"zh": "您的房间电话", "en": "your room phone"},
     "guest_offer_message": {"zh": "好的。需要的话，我可以为您留言，转交前台处理。",
                             "en": "All right. I can take a message for the front desk if you like."},
+    # wake-up calls, booked by a guest from the room phone (bot/hotel/wakeup_request.py)
+    "wakeup_ask_time": {"zh": "好的，请问您想几点叫醒？", "en": "Of course. What time would you like your wake-up call?"},
+    "wakeup_booked": {"zh": "好的，已为您预订{when}的叫醒服务，到时总机会打电话到您的房间。",
+                      "en": "All set: your wake-up call is booked for {when}. We'll ring your room then."},
+    "wakeup_from_room": {"zh": "叫醒服务请用您房间的电话拨打总机预订。需要我为您转接人工服务吗？",
+                         "en": "Wake-up calls are booked from your room phone. Shall I put you through to the "
+                               "front desk?"},
+    "wakeup_after_checkout": {"zh": "{when}已经在您退房之后了。请问换一个时间吗？",
+                              "en": "I'm sorry, {when} is after your check-out. Would another time suit you?"},
+    "wakeup_past": {"zh": "{when}已经过了。请问您想几点叫醒？",
+                    "en": "I'm sorry, {when} has already passed. What time would you like your wake-up call?"},
+    "wakeup_cancelled": {"zh": "好的，已为您取消{when}的叫醒服务。",
+                         "en": "Done: your wake-up call for {when} is cancelled."},
+    "wakeup_none": {"zh": "您目前没有预订叫醒服务。", "en": "You have no wake-up call booked."},
 }
 
 DAYPARTS = {"morning": "Good morning", "afternoon": "Good afternoon", "evening": "Good evening"}

@@ -36,6 +36,7 @@ class Pending(str, Enum):
     SATISFACTION = "satisfaction"
     GUEST = "guest"                     # a hotel guest's name or room asked (`guest`)
     GUEST_OFFER = "guest_offer"         # a message for a hotel guest offered (`guest`)
+    WAKEUP = "wakeup"                   # a hotel guest asked for a wake-up call: what time
 
 
 # ---------------------------------------------------------------------------------- events in

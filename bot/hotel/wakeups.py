@@ -45,6 +45,8 @@ from bot.hotel.stays import (
     last_departure_due,
     organisation_zone,
 )
+from bot.org.model import Directory
+from bot.privacy import scrub_for_caller
 from bot.records import messages
 from bot.records.common import aware
 
@@ -86,7 +88,12 @@ class DialResult(str, Enum):
 
 
 class BookingError(ValueError):
-    """A wake-up call that cannot be booked: the text says why, for the operator or the guest."""
+    """A wake-up call that cannot be booked: the text says why, for the operator; `reason` says it
+    for the dialogue ("past", "after_checkout", "invalid")."""
+
+    def __init__(self, message: str, reason: str = "invalid") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class UnknownWakeup(KeyError):
@@ -199,10 +206,11 @@ def book(session: Session, room: str, due: dt.datetime, now: dt.datetime | None 
         raise BookingError(f"no guest is staying in room {found.number}")
     due_utc = aware(due)
     if due_utc <= moment:
-        raise BookingError(f"{_local(due_utc, zone)} is not in the future (now {_local(moment, zone)})")
+        raise BookingError(f"{_local(due_utc, zone)} is not in the future (now {_local(moment, zone)})", "past")
     leaving = checkout_moment(stay.departure, zone, checkout_time)
     if due_utc >= leaving:
-        raise BookingError(f"{_local(due_utc, zone)} is after the guest's checkout ({_local(leaving, zone)})")
+        raise BookingError(f"{_local(due_utc, zone)} is after the guest's checkout ({_local(leaving, zone)})",
+                           "after_checkout")
     same = session.execute(select(WakeupRow).where(
         WakeupRow.room == found.number, WakeupRow.due_at == due_utc, WakeupRow.stay_id == stay.id,
         WakeupRow.status.in_([s.value for s in PENDING]))).scalars().first()
@@ -388,6 +396,33 @@ def wakeup_message(local: dt.datetime | dt.time, language: str, extra: str | Non
                     else "Good evening")
         text = f"{greeting}, it is {_en_clock(hour, minute)}. This is your wake-up call."
     return f"{text}{' ' if language != 'zh' else ''}{extra}" if extra else text
+
+
+def spoken_due(local: dt.datetime, today: dt.date, language: str) -> str:
+    """A booked time as a guest hears it read back: "明天早上七点整", "今天晚上十一点半",
+    "seven a.m. tomorrow", "six thirty a.m. on December 6" (`local` in the hotel's time zone)."""
+    hour, minute = local.hour, local.minute
+    days = (local.date() - today).days
+    if language == "zh":
+        day = {0: "今天", 1: "明天", 2: "后天"}.get(days, f"{local.month}月{local.day}日")
+        part = ("凌晨" if hour < 5 else "早上" if hour < 9 else "上午" if hour < 12 else "中午" if hour < 13
+                else "下午" if hour < 18 else "晚上")
+        return f"{day}{part}{_zh_hour(hour)}点{_zh_minute(minute)}"
+    clock = _en_number(hour % 12 or 12) + (f" {_en_minute_words(minute)}" if minute else "")
+    day = {0: "today", 1: "tomorrow"}.get(days, f"on {local:%B} {local.day}")
+    return f"{clock} {'a.m.' if hour < 12 else 'p.m.'} {day}"
+
+
+def _en_minute_words(minute: int) -> str:
+    return f"oh {_EN_NUMBERS[minute]}" if minute < 10 else _en_number(minute)
+
+
+def wakeup_note(directory: Directory, language: str) -> str | None:
+    """The hotel's note for the end of the wake-up message in `language` (`policy.wakeup_note`, a weather
+    line), or None. Checked when stored (plain text, one line, no protected number), and scrubbed here
+    again all the same, as everything said to a guest is."""
+    note = directory.policy.wakeup_note.for_language(language)
+    return scrub_for_caller(note, directory) if note else None
 
 
 def _zh_number(n: int) -> str:

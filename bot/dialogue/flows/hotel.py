@@ -39,6 +39,9 @@ from bot.hotel.guest_calls import (
 from bot.hotel.phrases import guest_call_text, spoken_name
 from bot.hotel.rooms import get_room
 from bot.hotel.stays import _TITLES_LATIN, _TITLES_ZH
+from bot.hotel.wakeup_request import WakeupRequest, due_moment, wakeup_request
+from bot.hotel.wakeups import PENDING as WAKEUP_PENDING
+from bot.hotel.wakeups import BookedBy, BookingError, book, cancel, list_wakeups, spoken_due
 from bot.org.model import Level
 from bot.records import messages
 from bot.rules.routing import OPERATOR, Step, StepKind, TransferResult
@@ -202,6 +205,86 @@ class Hotel(TurnBase):
             record = messages.take_message(session, recipient, body, c.caller_name or "", callback_number=callback,
                                            urgent=True, conversation=c.conversation, at=self.now)
         self.payload({"type": "record", "kind": "message", "id": record.id})
+
+    # ------------------------------------------------------------------ wake-up calls
+
+    def wakeup_asked(self, text: str) -> bool:
+        """"明早七点叫醒我", "cancel my wake-up call": booked or cancelled for the guest calling from
+        their room (True: the turn is done). From anywhere else, the front desk is offered."""
+        request = wakeup_request(text)
+        if request is None:
+            return False
+        if self.c.caller_stay is None:
+            self.ask(Pending.OFFER_OPERATOR, "wakeup_from_room")
+        elif request.cancel:
+            self.cancel_wakeups()
+        else:
+            self.book_wakeup(request)
+        return True
+
+    def on_wakeup(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
+        """The answer to "what time?": a time (with the day said before), or a change of mind."""
+        request = wakeup_request(text, expected=True) or WakeupRequest()
+        if request.cancel or (not request.has_time and parse.yes_no(text, intent) is False):
+            self.ask(Pending.ANYTHING_ELSE, "anything_else")
+        elif request.has_time:
+            day = request.day if request.day is not None else self.c.guest.get("wakeup_day")
+            self.book_wakeup(WakeupRequest(clock=request.clock, day=day, after=request.after))
+        elif self.named_target(text) is not None:
+            self.c.pending = Pending.WHOM
+            self.find_target(text, intent, entities)
+        else:
+            self.misunderstood(lambda: self.ask(Pending.WAKEUP, "wakeup_ask_time"))
+
+    def book_wakeup(self, request: WakeupRequest) -> None:
+        c = self.c
+        zone = ZoneInfo(self.d.organization.timezone)
+        due = due_moment(request, self.now, zone)
+        c.guest = {**c.guest, "wakeup_day": request.day}
+        if due is None:
+            self.ask(Pending.WAKEUP, "wakeup_ask_time")
+            return
+        when = spoken_due(due.astimezone(zone), self.now.astimezone(zone).date(), c.language)
+        try:
+            with self.r.database.session() as session:
+                stay_room = caller_guest(session, c.caller_id, self.now, zone, self.d.policy.checkout_time)
+                if stay_room is None:
+                    raise BookingError("the guest has checked out", "invalid")
+                booked = book(session, stay_room.room, due, now=self.now, language=c.language,
+                              booked_by=BookedBy.GUEST, conversation=c.conversation, zone=zone,
+                              checkout_time=self.d.policy.checkout_time)
+        except BookingError as refused:
+            if refused.reason == "past":
+                self.ask(Pending.WAKEUP, "wakeup_past", when=when)
+            elif refused.reason == "after_checkout":
+                self.ask(Pending.WAKEUP, "wakeup_after_checkout", when=when)
+            else:
+                self.to_operator("connecting_operator")
+            return
+        self.payload({"type": "record", "kind": "wakeup", "id": booked.id})
+        self.say("wakeup_booked", when=when)
+        self.finish_if_unset("answered")
+        self.ask(Pending.ANYTHING_ELSE, "anything_else")
+
+    def cancel_wakeups(self) -> None:
+        """Every wake-up call still to come for this guest's stay is cancelled."""
+        c = self.c
+        zone = ZoneInfo(self.d.organization.timezone)
+        with self.r.database.session() as session:
+            stay = caller_guest(session, c.caller_id, self.now, zone, self.d.policy.checkout_time)
+            mine = [w for w in list_wakeups(session, room=stay.room) if w.stay_id == stay.id
+                    and w.status in WAKEUP_PENDING] if stay else []
+            for wakeup in mine:
+                cancel(session, wakeup.id, now=self.now)
+        if not mine:
+            self.say("wakeup_none")
+        else:
+            today = self.now.astimezone(zone).date()
+            joiner = "、" if c.language == "zh" else " and "
+            self.say("wakeup_cancelled", when=joiner.join(spoken_due(w.due_at.astimezone(zone), today, c.language)
+                                                          for w in mine))
+        self.finish_if_unset("answered")
+        self.ask(Pending.ANYTHING_ELSE, "anything_else")
 
     # ------------------------------------------------------------------ calls for a guest
 

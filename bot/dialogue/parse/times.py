@@ -31,7 +31,7 @@ _ZH_NOT_A_TIME_BEFORE = frozenset("快慢早晚多少大小好有差些再稍")
 _EN_HOUR = r"(?P<hour>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _EN_MINUTE = r"(?P<minute>\d{2}|o five|oh five|fifteen|thirty five|thirty|forty five|forty|twenty five|twenty|fifty five|" \
              r"fifty|ten)"
-_EN_AFTER_A_TIME = (r"(?=\s*(?:$|[,.;!?]|with\b|about\b|meeting\b|appointment\b|and\b|please\b|today\b|tomorrow\b|"
+_EN_AFTER_A_TIME = (r"(?=\s*(?:$|[,.;!?]|with\b|about\b|meeting\b|appointment\b|and\b|please\b|today\b|tomorrow\b|tonight\b|"
                     r"this\b|for\b|in\b|sharp\b|then\b|but\b))")
 _EN_TIMES = (
     re.compile(r"\b(?:half past) " + _EN_HOUR + r"\b", re.IGNORECASE),
@@ -44,16 +44,19 @@ _EN_TIMES = (
 )
 
 
-def clock_time(text: str) -> str | None:
+def clock_time(text: str, bare_hours_afternoon: bool = True) -> str | None:
     """The time of day `text` names, as "HH:MM", or None: "约了下午两点半" → "14:30", "十点四十五" →
-    "10:45", "I have a two o'clock" → "14:00", "at 10 am" → "10:00", "half past two" → "14:30"."""
+    "10:45", "I have a two o'clock" → "14:00", "at 10 am" → "10:00", "half past two" → "14:30".
+
+    A bare hour from 1 to 7 is in the afternoon (an appointment), unless `bare_hours_afternoon` is
+    False (a wake-up call: "七点叫醒我" is 07:00)."""
     clean = _clean(text)
     if not clean:
         return None
-    return _zh_clock_time(clean) or _en_clock_time(clean)
+    return _zh_clock_time(clean, bare_hours_afternoon) or _en_clock_time(clean, bare_hours_afternoon)
 
 
-def _zh_clock_time(text: str) -> str | None:
+def _zh_clock_time(text: str, bare_hours_afternoon: bool = True) -> str | None:
     for found in _ZH_TIME.finditer(text):
         hour = _zh_number(found.group("hour"))
         before = text[found.start() - 1:found.start()] if found.start() else ""
@@ -66,7 +69,7 @@ def _zh_clock_time(text: str) -> str | None:
             minute = 15 if found.group("quarter") == "一刻" else 45
         elif found.group("minute"):
             minute = _zh_number(found.group("minute")) or 0
-        result = _as_clock(hour, minute, _zh_afternoon(found.group("part"), hour))
+        result = _as_clock(hour, minute, _zh_afternoon(found.group("part"), hour), bare_hours_afternoon)
         if result:
             return result
     return None
@@ -95,7 +98,7 @@ def _zh_afternoon(part: str | None, hour: int) -> bool | None:
     return False if part else None
 
 
-def _en_clock_time(text: str) -> str | None:
+def _en_clock_time(text: str, bare_hours_afternoon: bool = True) -> str | None:
     for pattern in _EN_TIMES:
         found = pattern.search(text)
         if not found:
@@ -119,7 +122,7 @@ def _en_clock_time(text: str) -> str | None:
             hour = 0 if hour == 12 and not afternoon else hour  # 12 am
         if minute < 0:
             hour, minute = (hour - 1) or 12, 60 + minute
-        result = _as_clock(hour, minute, afternoon)
+        result = _as_clock(hour, minute, afternoon, bare_hours_afternoon)
         if result:
             return result
     return None
@@ -133,12 +136,12 @@ def _en_minute(said: str) -> int:
     return int(said) if said.isdigit() else _EN_MINUTES.get(re.sub(r"\s+", " ", said.lower()), 0)
 
 
-def _as_clock(hour: int, minute: int, afternoon: bool | None) -> str | None:
+def _as_clock(hour: int, minute: int, afternoon: bool | None, bare_hours_afternoon: bool = True) -> str | None:
     if not (0 <= hour <= 24 and 0 <= minute < 60):
         return None
     if afternoon is True and hour < 12:
         hour += 12
-    elif afternoon is None and 1 <= hour <= 7:
+    elif afternoon is None and bare_hours_afternoon and 1 <= hour <= 7:
         hour += 12  # a bare "two o'clock", "约了三点": office hours
     if hour >= 24:
         return None
