@@ -141,6 +141,8 @@ class CallRow(Base):
     transferred_to = Column(String(64))
     satisfaction = Column(Integer)
     recording = Column(String(500))
+    attention = Column(String(200))
+    """A note for the operator while the call is live (a hotel's VIP guest calling or called); staff only."""
 
     turns = relationship("TurnRow", order_by="TurnRow.id", cascade="all, delete-orphan", back_populates="call")
 

@@ -87,6 +87,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             self.heard(event)
         elif isinstance(event, TransferReport):
             self.transfer_result(event.result)
+        self.flush_attention()
 
     # ------------------------------------------------------------------ start and greeting
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.db.tables import RoomRow, StayRow, WakeupRow
@@ -260,6 +260,12 @@ def list_wakeups(session: Session, include_finished: bool = False, room: str | N
         query = query.where(WakeupRow.room == room.strip().upper())
     rows = session.execute(query.order_by(WakeupRow.due_at, WakeupRow.id).limit(max(0, limit))).scalars()
     return [_record(row) for row in rows]
+
+
+def count_failed_since(session: Session, since: dt.datetime) -> int:
+    """Wake-up calls that went unanswered after every retry since `since`: the live board's alert tile."""
+    return session.execute(select(func.count(WakeupRow.id)).where(
+        WakeupRow.status == WakeupStatus.FAILED.value, WakeupRow.finished_at >= aware(since))).scalar_one()
 
 
 # ---------------------------------------------------------------------------------- dialling

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.db.tables import CallRow, TurnRow
@@ -25,6 +25,7 @@ MAX_CONVERSATION_ID = 128
 MAX_CALLER_ID = 64
 MAX_CALLER_NAME = 200
 MAX_RECORDING_PATH = 500
+MAX_ATTENTION = 200
 
 
 class Channel(str, Enum):
@@ -87,6 +88,8 @@ class CallRecord:
     """The caller's score, 1 (poor) to 5 (excellent), when the survey was answered."""
     recording: str | None = None
     transcript: tuple[Turn, ...] = ()
+    attention: str | None = None
+    """A note for the operator (a hotel's VIP guest calling or called); staff only."""
 
     def to_contract(self) -> dict[str, Any]:
         """The contract's JSON object (section 5) plus a few extra fields; plain JSON types only."""
@@ -104,6 +107,7 @@ class CallRecord:
             "language": self.language,
             "satisfaction": self.satisfaction,
             "recording": self.recording,
+            "attention": self.attention,
         }
 
 
@@ -175,6 +179,16 @@ def set_recording(session: Session, conversation: str, path: str) -> CallRecord:
     return _record(row)
 
 
+def set_attention(session: Session, conversation: str, note: str) -> None:
+    """Draw the operator's attention to a live call ("VIP 客人 欧阳娜娜（0812）来电"); the live board
+    shows it. The first note stays: it says why the call mattered when it began."""
+    text = _clip_opt(note, MAX_ATTENTION)
+    if text:
+        call_id = ensure_call(session, conversation)
+        session.execute(update(CallRow).where(CallRow.id == call_id, CallRow.attention.is_(None))
+                        .values(attention=text).execution_options(synchronize_session=False))
+
+
 # ---------------------------------------------------------------------------------- reading
 
 
@@ -239,7 +253,7 @@ def _record(row: CallRow) -> CallRecord:
         caller_id=row.caller_id, caller_name=row.caller_name, internal=row.internal, language=row.language,
         ended_at=row.ended_at, outcome=Outcome(row.outcome) if row.outcome else None,
         transferred_to=row.transferred_to, satisfaction=row.satisfaction, recording=row.recording,
-        transcript=tuple(_turn(turn) for turn in row.turns),
+        transcript=tuple(_turn(turn) for turn in row.turns), attention=row.attention,
     )
 
 

@@ -33,6 +33,8 @@ class CallSummary:
     satisfaction: int | None = None
     has_recording: bool = False
     turns: int = 0
+    attention: str | None = None
+    """A note for the operator (a hotel's VIP guest calling or called)."""
 
     @property
     def duration_s(self) -> int | None:
@@ -124,7 +126,7 @@ def calls_in_progress(session: Session, now: dt.datetime, within: dt.timedelta =
     """Calls without an end, started within `within` (older ones were lost, not live)."""
     rows = session.execute(
         select(CallRow).where(CallRow.ended_at.is_(None), CallRow.started_at >= now - within)
-        .order_by(CallRow.started_at.desc()).limit(limit)
+        .order_by(CallRow.attention.is_(None), CallRow.started_at.desc()).limit(limit)
     ).scalars().all()
     return _summaries(session, rows)
 
@@ -140,6 +142,7 @@ def _summaries(session: Session, rows: list[CallRow]) -> list[CallSummary]:
         conversation=row.conversation, channel=row.channel, started_at=row.started_at, caller_id=row.caller_id,
         caller_name=row.caller_name, ended_at=row.ended_at, outcome=row.outcome, transferred_to=row.transferred_to,
         satisfaction=row.satisfaction, has_recording=bool(row.recording), turns=counts.get(row.id, 0),
+        attention=row.attention,
     ) for row in rows]
 
 

@@ -43,7 +43,7 @@ from bot.hotel.wakeup_request import WakeupRequest, due_moment, wakeup_request
 from bot.hotel.wakeups import PENDING as WAKEUP_PENDING
 from bot.hotel.wakeups import BookedBy, BookingError, book, cancel, list_wakeups, spoken_due
 from bot.org.model import Level
-from bot.records import messages
+from bot.records import calls, messages
 from bot.rules.routing import OPERATOR, Step, StepKind, TransferResult
 
 GUEST_TARGET = "guest"
@@ -97,6 +97,19 @@ class Hotel(TurnBase):
         if stay.language in self.d.organization.languages and stay.language in {"zh", "en"}:
             c.language = stay.language
         c.guest = {"caller_zh": stay.guest_name_zh or "", "caller_latin": stay.guest_name_latin or ""}
+        if stay.vip:
+            self.draw_attention(f"VIP：{stay.guest}（{stay.room}）来电 / VIP guest calling from their room")
+
+    def draw_attention(self, note: str) -> None:
+        """VIP attention (#11, point 4): the note goes on the operator's live board while the call lasts
+        (written at the end of the turn, once the call's record exists: `flush_attention`)."""
+        self.__dict__["_attention"] = note
+
+    def flush_attention(self) -> None:
+        note = self.__dict__.pop("_attention", None)
+        if note and self.c.conversation:
+            with self.r.database.session() as session:
+                calls.set_attention(session, self.c.conversation, note)
 
     def guest_greeting_name(self) -> str:
         g = self.c.guest
@@ -329,6 +342,8 @@ class Hotel(TurnBase):
                    "name": decision.name or name, "room": room, "asked": decision.kind.value,
                    "phrase": decision.phrase, "stay": decision.stay_id}
         c.misunderstood = 0
+        if decision.kind in _STRONG and decision.stay_id is not None:
+            self.attend_to_a_vip(decision.stay_id)
         if decision.kind is GuestCall.CONNECT and c.channel != "phone":
             self.ask(Pending.GUEST_OFFER, "guest_no_transfer_here", name=self.guest_name())
         elif decision.kind is GuestCall.CONNECT:
@@ -343,6 +358,17 @@ class Hotel(TurnBase):
         else:
             self.say_text(guest_call_text(decision, c.language))
             c.pending = Pending.GUEST if decision.kind in _ASKING else Pending.GUEST_OFFER
+
+    def attend_to_a_vip(self, stay_id: int) -> None:
+        from bot.db.tables import StayRow
+
+        with self.r.database.session() as session:
+            row = session.get(StayRow, stay_id)
+            vip = row is not None and row.vip
+            names = " / ".join(n for n in (row.guest_name_zh, row.guest_name_latin) if n) if vip else ""
+            room = row.room if vip else ""
+        if vip:
+            self.draw_attention(f"VIP：来电找 {names}（{room}）/ a call for a VIP guest")
 
     def guest_name(self) -> str:
         name = spoken_name(self.c.guest.get("name") or "", self.c.language)

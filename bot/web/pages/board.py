@@ -9,7 +9,8 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from bot.db.tables import utcnow
-from bot.org.model import Directory, Person, Presence
+from bot.hotel import wakeups
+from bot.org.model import Directory, OrgKind, Person, Presence
 from bot.org.store import set_presence
 from bot.records import messages, visits
 from bot.rules.calendar import duty_person, open_state
@@ -35,6 +36,8 @@ class Board:
     new_messages: int
     flagged_messages: int
     waiting_visitors: int
+    failed_wakeups: int | None = None
+    """A hotel's wake-up calls unanswered after every retry in the last 24 hours; None elsewhere."""
 
 
 def _board(session: Session, directory: Directory | None, now: dt.datetime) -> Board:
@@ -43,8 +46,10 @@ def _board(session: Session, directory: Directory | None, now: dt.datetime) -> B
     notified = messages.list_messages(session, status=messages.MessageStatus.NOTIFIED, limit=1000)
     waiting = visits.list_visits(session, day=now.astimezone(zone).date(), status=visits.VisitStatus.WAITING,
                                  zone=zone)
+    hotel = directory is not None and directory.organization.kind is OrgKind.HOTEL
     return Board(live=queries.calls_in_progress(session, now), new_messages=len(unhandled) + len(notified),
-                 flagged_messages=sum(1 for m in notified if m.flagged_at), waiting_visitors=len(waiting))
+                 flagged_messages=sum(1 for m in notified if m.flagged_at), waiting_visitors=len(waiting),
+                 failed_wakeups=wakeups.count_failed_since(session, now - dt.timedelta(hours=24)) if hotel else None)
 
 
 async def _page(request: web.Request, template: str) -> web.Response:
