@@ -398,3 +398,8 @@ def test_guest_calls_and_an_emergency_through_the_rest_contract(hotel_servers):
     (transfer,) = [c for c in customs(body) if c["type"] == "transfer"]
     assert transfer["destination"] == EMERGENCY and transfer["room"] == "0812"
     assert any(c["type"] == "record" for c in customs(body))
+
+    say("hotel-rest-5", "", room)
+    body = say("hotel-rest-5", "呃 那个 明早七点叫醒我一下")
+    (record,) = [c for c in customs(body) if c["type"] == "record"]
+    assert record["kind"] == "wakeup" and any("明天早上七点整" in t for t in texts(body))
