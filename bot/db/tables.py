@@ -358,3 +358,57 @@ class WakeupRow(Base):
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     finished_at = Column(UTCDateTime())
+
+
+class CaseRow(Base):
+    """A hotline case (work order, 工单): registered → classified → dispatched → in progress → resolved →
+    fed back → closed → evaluated (bot/cases/cases.py). Migration: 0008_cases."""
+
+    __tablename__ = "cases"
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(16), nullable=False, unique=True)
+    """What the caller is told and quotes back: the local date and a daily sequence, "202612040007"."""
+    status = Column(String(16), nullable=False, default="registered", index=True)
+    text = Column(Text, nullable=False)
+    """The caller's matter, in their words."""
+    caller_name = Column(String(200), nullable=False, default="")
+    callback_number = Column(String(32), index=True)
+    """The number the case is fed back to, and the one a status query by phone must come from."""
+    category = Column(String(64), index=True)
+    department = Column(String(64), index=True)
+    urgent = Column(Boolean, nullable=False, default=False)
+    channel = Column(String(16))
+    conversation = Column(String(128), index=True)
+    deadline_at = Column(UTCDateTime(), index=True)
+    reply = Column(Text)
+    """The department's answer, fed back to the caller."""
+    satisfaction = Column(Integer)
+    reminders = Column(Integer, nullable=False, default=0)
+    """How often the department was reminded of the case past its deadline."""
+    overdue_at = Column(UTCDateTime())
+    """When the case was first found past its deadline (督办)."""
+    last_reminded_at = Column(UTCDateTime())
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    events = relationship("CaseEventRow", order_by="CaseEventRow.id", cascade="all, delete-orphan",
+                          back_populates="case")
+
+
+class CaseEventRow(Base):
+    """One change to a case: what, by whom, when (the case's history)."""
+
+    __tablename__ = "case_events"
+
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    actor = Column(String(100), nullable=False)
+    """"receptionist", "supervisor:li", "department:roads", "cli"."""
+    action = Column(String(16), nullable=False)
+    status_before = Column(String(16))
+    status_after = Column(String(16), nullable=False)
+    note = Column(Text)
+
+    case = relationship("CaseRow", back_populates="events")
