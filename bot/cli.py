@@ -18,6 +18,7 @@ Register = Callable[[argparse._SubParsersAction], None]
 
 def _groups() -> list[Register]:
     from bot import launcher
+    from bot.cases import cli as cases_cli
     from bot.directory import cli as directory_cli
     from bot.hotel import cli as hotel_cli
     from bot.org import cli as org_cli
@@ -28,7 +29,7 @@ def _groups() -> list[Register]:
 
     return [launcher.register, org_cli.register, directory_cli.register, rules_cli.register, records_cli.register,
             web_cli.register, voice_models.register, hotel_cli.register,
-            hotel_cli.register_wakeups]
+            hotel_cli.register_wakeups, cases_cli.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -175,3 +175,39 @@ def test_an_empty_matter_is_refused_and_nothing_is_stored(database):
         with pytest.raises(CaseError, match="empty"):
             register(session, text="  ")
         assert cases.count_cases(session) == 0
+
+
+# ---------------------------------------------------------------------------------- CLI
+
+
+def test_the_cli_lists_shows_and_moves_cases_and_explains_what_it_cannot_do(sqlite_url, tmp_path):
+    import json
+
+    from test_messages import run_receptionist
+
+    from bot.db.engine import open_database
+
+    database = open_database(sqlite_url)
+    with database.session() as session:
+        number = register(session, category="streetlights").number
+        other = register(session, "菜市场门口占道经营", category="markets").number
+    database.close()
+
+    def receptionist(*args: str):
+        return run_receptionist(list(args), sqlite_url, tmp_path)
+
+    skipped = receptionist("cases", "close", number)
+    assert skipped.returncode == 2 and "must be dispatched then in_progress" in skipped.stderr
+    dispatched = receptionist("cases", "dispatch", number, "city-lighting", "--days", "3", "--by", "operator:li")
+    assert dispatched.returncode == 0 and "dispatched" in dispatched.stdout, dispatched.stderr
+    assert receptionist("cases", "accept", number, "--by", "department:city-lighting").returncode == 0
+    replied = receptionist("cases", "reply", number, "灯已修好", "--json")
+    assert json.loads(replied.stdout)["status"] == "replied"
+    listed = json.loads(receptionist("cases", "list", "--json").stdout)
+    assert [c["number"] for c in listed] == [other, number]
+    only = json.loads(receptionist("cases", "list", "--json", "--status", "replied").stdout)
+    assert [c["number"] for c in only] == [number]
+    shown = receptionist("cases", "show", number)
+    assert "operator:li" in shown.stdout and "灯已修好" in shown.stdout and "department:city-lighting" in shown.stdout
+    missing = receptionist("cases", "show", "202612049999")
+    assert missing.returncode == 2 and "no case" in missing.stderr
