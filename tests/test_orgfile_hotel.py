@@ -15,7 +15,7 @@ from bot.config import DEMO_ORG
 from bot.hotel import checkout, stays_csv
 from bot.hotel.csvfile import read_csv
 from bot.hotel.stays import StayStatus, list_stays
-from bot.org.model import OrgKind, Policy
+from bot.org.model import OrgKind, Policy, WakeupNote
 from bot.org.orgfile import OrgFileError, dump_org_text, parse_org_file, parse_org_text
 from bot.org.store import load_directory, replace_directory
 
@@ -25,6 +25,13 @@ DEMO_HOTEL = ORG / "demo_hotel.yml"
 HOTEL_TEXT = DEMO_HOTEL.read_text(encoding="utf-8")
 COMPANY_TEXT = DEMO_ORG.read_text(encoding="utf-8")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+CHECKOUT = 'checkout_time: "12:00"'
+NOTE_ZH, NOTE_EN = "今天多云，最高气温十八度。", "Today: cloudy, high of 18 degrees."
+
+
+def with_note(note: str, text: str = HOTEL_TEXT) -> str:
+    """The demo hotel with `wakeup_note: <note>` after its checkout time."""
+    return text.replace(CHECKOUT, f"{CHECKOUT}\n  wakeup_note: {note}", 1)
 
 
 def _problems(text: str) -> list[str]:
@@ -97,6 +104,25 @@ def test_the_hotel_policy_is_read():
     assert without.checkout_time == Policy().checkout_time == dt.time(12, 0)
 
 
+def test_the_wakeup_note_is_read_exported_and_stored(database):
+    directory = parse_org_text(with_note(f'{{zh: "{NOTE_ZH}", en: "{NOTE_EN}"}}'))
+    note = directory.policy.wakeup_note
+    assert note == WakeupNote(zh=NOTE_ZH, en=NOTE_EN)
+    assert (note.for_language("zh"), note.for_language("en"), note.for_language("fr")) == (NOTE_ZH, NOTE_EN, None)
+    text = dump_org_text(directory)
+    assert "wakeup_note:" in text and parse_org_text(text) == directory
+    with database.session() as session:
+        replace_directory(session, directory)
+    with database.session() as session:
+        assert load_directory(session).policy.wakeup_note == note
+    # one language only (block style, a number and spaces trimmed); none at all; empty is none
+    english = parse_org_text(with_note("\n    en: '  Sunny, 25 degrees.  '")).policy.wakeup_note
+    assert english == WakeupNote(en="Sunny, 25 degrees.") and english.for_language("zh") is None
+    assert parse_org_file(DEMO_HOTEL).policy.wakeup_note == WakeupNote() == Policy().wakeup_note
+    assert "wakeup_note" not in dump_org_text(parse_org_file(DEMO_HOTEL))
+    assert parse_org_text(with_note('{zh: "", en: ""}')).policy.wakeup_note == WakeupNote()
+
+
 def test_a_company_may_have_an_emergency_line():
     text = COMPANY_TEXT.replace('  operator: "8000"\n', '  operator: "8000"\n  emergency: "8110"\n')
     assert parse_org_text(text).organization.emergency == "8110"
@@ -132,6 +158,25 @@ HOTEL_MISTAKES = [
     ("checkout time in a company file", (COMPANY_TEXT, "  general_mailbox: admin", "  general_mailbox: admin\n"
                                          '  checkout_time: "12:00"'),
      "policy.checkout_time", "is for a hotel only", "checkout_time:"),
+    ("wake-up note too long", (HOTEL_TEXT, CHECKOUT, f'{CHECKOUT}\n  wakeup_note: {{en: "{"Sunny. " * 14}"}}'),
+     "policy.wakeup_note.en", "is 97 characters long; at most 80", "wakeup_note:"),
+    ("wake-up note on two lines", (HOTEL_TEXT, CHECKOUT, f'{CHECKOUT}\n  wakeup_note: {{en: "Sunny.\\nWindy."}}'),
+     "policy.wakeup_note.en", "must be plain text on one line", "wakeup_note:"),
+    ("wake-up note telling a staff mobile", (HOTEL_TEXT, CHECKOUT,
+                                             f'{CHECKOUT}\n  wakeup_note: {{zh: "有事请拨一三九零五七一零零零一。"}}'),
+     "policy.wakeup_note.zh", "spells a number guests may not be told", "wakeup_note:"),
+    ("wake-up note telling a private extension", (HOTEL_TEXT, CHECKOUT,
+                                                  f'{CHECKOUT}\n  wakeup_note: {{en: "Questions? Dial 8801."}}'),
+     "policy.wakeup_note.en", "spells a number guests may not be told", "wakeup_note:"),
+    ("wake-up note in another language", (HOTEL_TEXT, CHECKOUT, f'{CHECKOUT}\n  wakeup_note: {{fr: "Soleil."}}'),
+     "policy.wakeup_note.fr", "unknown key 'fr' (allowed: zh, en)", "wakeup_note:"),
+    ("wake-up note not per language", (HOTEL_TEXT, CHECKOUT, f"{CHECKOUT}\n  wakeup_note: Sunny."),
+     "policy.wakeup_note", "must be a mapping", "wakeup_note:"),
+    ("wake-up note a list", (HOTEL_TEXT, CHECKOUT, f"{CHECKOUT}\n  wakeup_note: {{en: [Sunny, Windy]}}"),
+     "policy.wakeup_note.en", "must be text", "wakeup_note:"),
+    ("wake-up note in a company file", (COMPANY_TEXT, "  general_mailbox: admin", "  general_mailbox: admin\n"
+                                        "  wakeup_note: {en: Sunny.}"),
+     "policy.wakeup_note", "is for a hotel only", "wakeup_note:"),
     ("a hotel turned company keeps hotel flags", (HOTEL_TEXT, "kind: hotel", "kind: company"),
      "policy.room_only_connect", "is for a hotel only", "room_only_connect:"),
     ("a company turned hotel has no emergency line", (COMPANY_TEXT, "kind: company", "kind: hotel"),
@@ -183,6 +228,12 @@ def test_stored_data_is_checked_the_same_way():
     data["policy"]["checkout_time"] = "11:00"
     older = parse_org_data(data)
     assert older.organization.emergency is None and older.policy.checkout_time == dt.time(11)
+    data["policy"]["wakeup_note"] = {"zh": NOTE_ZH, "en": "x" * 81}
+    with pytest.raises(OrgFileError) as caught:
+        parse_org_data(data)
+    assert [p.path for p in caught.value.problems] == ["policy.wakeup_note.en"]
+    data["policy"]["wakeup_note"] = {"zh": NOTE_ZH}
+    assert parse_org_data(data).policy.wakeup_note == WakeupNote(zh=NOTE_ZH)
 
 
 def test_importing_a_broken_hotel_file_changes_nothing(database, db_url, tmp_path, monkeypatch, capsys):

@@ -5,6 +5,7 @@ runs on SQLite and on PostgreSQL. The gateway's part (real SIP calls) is in test
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import threading
@@ -20,10 +21,14 @@ from bot.db.engine import open_database
 from bot.hotel import stays, stays_csv, wakeups
 from bot.hotel.csvfile import read_csv
 from bot.hotel.wakeups import BookingError, DialResult, WakeupStatus
-from bot.org.store import replace_directory
+from bot.org.model import WakeupNote
+from bot.org.orgfile import OrgFileError, parse_org_file
+from bot.org.store import load_directory, replace_directory
 from bot.records import messages
 
 HOTEL = Path(__file__).resolve().parent.parent / "bot" / "hotel"
+DEMO_HOTEL = HOTEL.parent / "org" / "demo_hotel.yml"
+NOTE_ZH, NOTE_EN = "今天多云，最高气温十八度。", "Today: cloudy, high of 18 degrees."
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = dt.datetime(2026, 12, 4, 22, 0, tzinfo=SHANGHAI)
 """The evening: 0801 (张伟, zh), 0802 (Anna Miller, en, leaves on the 5th), 0902 (Lefèvre, fr) are in house."""
@@ -123,6 +128,68 @@ def test_the_wakeup_message_says_the_time_in_the_guests_language():
     assert wakeups.wakeup_message(dt.time(19, 42), "en").startswith("Good evening, it is seven forty-two.")
     assert wakeups.wakeup_message(dt.time(7, 0), "en", "Today: sunny, 12 degrees.").endswith(
         "wake-up call. Today: sunny, 12 degrees.")
+
+
+def hotel_with_note(zh: str = NOTE_ZH, en: str = NOTE_EN):
+    """The demo hotel's organisation with a wake-up note (as `policy.wakeup_note` gives it)."""
+    directory = parse_org_file(DEMO_HOTEL)
+    return dataclasses.replace(directory, policy=dataclasses.replace(directory.policy,
+                                                                     wakeup_note=WakeupNote(zh=zh, en=en)))
+
+
+def test_the_hotels_wakeup_note_ends_the_message_in_the_guests_language():
+    directory = hotel_with_note(en="")
+    zh = wakeups.wakeup_message(dt.time(7, 0), "zh", wakeups.wakeup_note(directory, "zh"))
+    en = wakeups.wakeup_message(dt.time(7, 0), "en", wakeups.wakeup_note(directory, "en"))
+    assert zh == "早上好，现在是七点整，这是您的叫醒服务。今天多云，最高气温十八度。"
+    assert en == "Good morning, it is seven o'clock. This is your wake-up call."  # no English note: nothing added
+    assert wakeups.wakeup_note(parse_org_file(DEMO_HOTEL), "zh") is None
+    assert wakeups.wakeup_note(directory, "fr") is None
+
+
+def test_a_wakeup_note_is_scrubbed_before_a_guest_hears_it():
+    """The stored note was checked, but what is said goes through the privacy scrub all the same."""
+    leaky = hotel_with_note(zh="总经理手机 139 0571 0001。", en="The manager is on 8801.")
+    assert "0001" not in wakeups.wakeup_note(leaky, "zh") and "***" in wakeups.wakeup_note(leaky, "zh")
+    assert wakeups.wakeup_note(leaky, "en") == "The manager is on ***."
+
+
+def test_the_wakeup_note_is_set_checked_and_cleared_in_the_stored_organisation(database):
+    with database.session() as session:
+        replace_directory(session, parse_org_file(DEMO_HOTEL))
+    with database.session() as session:
+        before, after = wakeups.set_wakeup_note(session, {"zh": f"  {NOTE_ZH} ", "en": NOTE_EN})
+    assert before == WakeupNote() and after == WakeupNote(zh=NOTE_ZH, en=NOTE_EN)
+    with database.session() as session:
+        stored = load_directory(session)
+    assert stored.policy.wakeup_note == after and stored.version == 2
+    assert wakeups.wakeup_message(dt.time(6, 30), "en", wakeups.wakeup_note(stored, "en")) == (
+        "Good morning, it is six thirty. This is your wake-up call. Today: cloudy, high of 18 degrees.")
+
+    for bad, path in (({"en": "x" * 81}, "policy.wakeup_note.en"), ({"zh": "请拨 8801"}, "policy.wakeup_note.zh"),
+                      ({"en": "Sunny.\nWindy."}, "policy.wakeup_note.en"), ({"fr": "Soleil."}, "policy.wakeup_note.fr")):
+        with pytest.raises(OrgFileError) as caught, database.session() as session:
+            wakeups.set_wakeup_note(session, {"zh": "", **bad})
+        assert [p.path for p in caught.value.problems] == [path], bad
+    with database.session() as session:
+        assert load_directory(session) == stored  # nothing changed, not even the version
+        assert wakeups.set_wakeup_note(session, {"zh": NOTE_ZH, "en": NOTE_EN})[1] == after
+    with database.session() as session:
+        assert load_directory(session).version == 2  # the same note again: nothing stored
+        assert wakeups.set_wakeup_note(session, {"zh": "", "en": " "})[1] == WakeupNote()
+    with database.session() as session:
+        cleared = load_directory(session)
+    assert cleared.policy.wakeup_note == WakeupNote() and cleared.version == 3
+    assert dataclasses.replace(cleared, version=0) == parse_org_file(DEMO_HOTEL)  # the rest as it was
+
+
+def test_only_a_hotel_has_a_wakeup_note(database, demo_directory):
+    with database.session() as session:
+        replace_directory(session, demo_directory)
+    with pytest.raises(OrgFileError, match=r"policy\.wakeup_note: is for a hotel only"), database.session() as session:
+        wakeups.set_wakeup_note(session, {"en": NOTE_EN})
+    with database.session() as session:
+        assert dataclasses.replace(load_directory(session), version=0) == demo_directory
 
 
 # ---------------------------------------------------------------------------------- claiming

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.db.engine import Database
+from bot.hotel import wakeups as wakeup_records
 from bot.org.model import Directory
-from bot.org.store import DirectoryCache
+from bot.org.store import DirectoryCache, NoOrganization
 from bot.records import calls as call_records
 from bot.records import messages
 from voice.call_session import (
@@ -137,7 +138,8 @@ class Gateway:
         self._in_progress: dict[asyncio.Task[Any], CallSession] = {}
         """The calls being handled: on close they are hung up and given time to store their records."""
         self._registration: asyncio.Task[None] | None = None
-        self.wakeups = WakeupDialer(self.ua, database, config.dial_plan, self.synthesizer)
+        self.wakeups = WakeupDialer(self.ua, database, config.dial_plan, self.synthesizer,
+                                    extra_line=self.wakeup_note)
         """Wake-up calls (voice/wakeup.py): started with the gateway, stopped first on close."""
         self.services = SessionServices(
             dialogue=self.dialogue, synthesizer=self.synthesizer,
@@ -153,6 +155,16 @@ class Gateway:
 
     async def directory(self) -> Directory:
         return await asyncio.to_thread(self.directory_cache.current)
+
+    def wakeup_note(self, language: str) -> str | None:
+        """The wake-up message's last line (the stored organisation's `policy.wakeup_note`), read at each
+        dial, so a change made in the console or by an import counts from the next call (blocking: the
+        dialler calls it in a thread, once per language for each batch it claims)."""
+        try:
+            directory = self.directory_cache.current()
+        except NoOrganization:
+            return None
+        return wakeup_records.wakeup_note(directory, language)
 
     async def start(self) -> tuple[str, int]:
         """Open the SIP socket, load the speech models, render the fixed prompts; say what is missing."""

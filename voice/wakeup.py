@@ -90,7 +90,8 @@ class WakeupDialer:
         self.lease_s = lease_s
         self.pause_s = pause_s
         self.extra_line = extra_line
-        """The optional second sentence for a language (a weather line), or None."""
+        """The optional last sentence for a language (a weather line), or None: called (in a thread, so it
+        may read the database) once per language for each batch of claims, just before they are dialled."""
         self.holder = holder or f"wakeup:{leases.new_holder()}"
         self.dials: list[Dial] = []
         self.errors = 0
@@ -157,9 +158,9 @@ class WakeupDialer:
         if free <= 0:
             return 0
         moment = self.now()
-        claims, zone = await asyncio.to_thread(self._claim, moment, free)
+        claims, zone, extras = await asyncio.to_thread(self._claim, moment, free)
         for claim in claims:
-            task = asyncio.ensure_future(self._call(claim, zone))
+            task = asyncio.ensure_future(self._call(claim, zone, extras.get(claim.language)))
             self._active[task] = claim
             task.add_done_callback(self._done)
         if claims:
@@ -167,13 +168,26 @@ class WakeupDialer:
                      f" and {len(claims) - 1} more" if len(claims) > 1 else "")
         return len(claims)
 
-    def _claim(self, moment: dt.datetime, limit: int) -> tuple[list[WakeupClaim], dt.tzinfo]:
+    def _claim(self, moment: dt.datetime, limit: int) -> tuple[list[WakeupClaim], dt.tzinfo, dict[str, str | None]]:
+        """(claims, the hotel's zone, each claimed language's extra line: read now, so a change counts
+        from the next dial)."""
         with self.database.session() as session:
             if not wakeups.any_due(session, moment):
-                return [], dt.timezone.utc
+                return [], dt.timezone.utc, {}
         with self.database.session() as session:
             claims = wakeups.claim_due(session, moment, limit, self.holder, self.lease_s)
-            return claims, organisation_zone(session)
+            zone = organisation_zone(session)
+        return claims, zone, {language: self._extra(language) for language in {c.language for c in claims}}
+
+    def _extra(self, language: str) -> str | None:
+        """`extra_line` for `language`; a failure is logged and the guests are woken without it."""
+        if self.extra_line is None:
+            return None
+        try:
+            return self.extra_line(language)
+        except Exception:
+            log.exception("wake-up calls: the extra line in %s could not be read; calling without it", language)
+            return None
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._active.pop(task, None)
@@ -184,13 +198,13 @@ class WakeupDialer:
 
     # -- one call -------------------------------------------------------------------------------
 
-    async def _call(self, claim: WakeupClaim, zone: dt.tzinfo) -> None:
+    async def _call(self, claim: WakeupClaim, zone: dt.tzinfo, extra: str | None = None) -> None:
         moment = self.now()
         dial = Dial(claim.id, claim.room, claim.extension, claim.attempt, moment, claim.due_at)
         self.dials.append(dial)
         del self.dials[:-KEEP_DIALS]
         try:
-            dial.result = await self._ring_and_speak(claim, dial, moment.astimezone(zone))
+            dial.result = await self._ring_and_speak(claim, dial, moment.astimezone(zone), extra)
         except asyncio.CancelledError:
             if claim.id in self._answered:  # the guest picked up: that counts, stopping or not
                 dial.result = DialResult.ANSWERED.value
@@ -206,15 +220,14 @@ class WakeupDialer:
             self._answered.discard(claim.id)
         await self._store(claim, dial)
 
-    async def _ring_and_speak(self, claim: WakeupClaim, dial: Dial, local: dt.datetime) -> str:
+    async def _ring_and_speak(self, claim: WakeupClaim, dial: Dial, local: dt.datetime, extra: str | None) -> str:
         number = dial_string(claim.extension or "")
         routed = self.dial_plan.route(number) if number else None
         if routed is None:
             log.error("wake-up call %d: room %s has no phone the gateway can dial (%r)", claim.id, claim.room,
                       claim.extension)
             return DialResult.FAILED.value
-        text = wakeups.wakeup_message(local, claim.language,
-                                      self.extra_line(claim.language) if self.extra_line else None)
+        text = wakeups.wakeup_message(local, claim.language, extra)
         dial.text = text
         prompt = asyncio.ensure_future(self.synthesizer.prompt(text, claim.language))  # renders while it rings
         try:

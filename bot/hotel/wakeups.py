@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -45,7 +46,9 @@ from bot.hotel.stays import (
     last_departure_due,
     organisation_zone,
 )
-from bot.org.model import Directory
+from bot.org.model import Directory, WakeupNote
+from bot.org.orgfile import directory_to_data, parse_org_data
+from bot.org.store import NoOrganization, load_directory, replace_directory
 from bot.privacy import scrub_for_caller
 from bot.records import messages
 from bot.records.common import aware
@@ -431,6 +434,27 @@ def wakeup_note(directory: Directory, language: str) -> str | None:
     return scrub_for_caller(note, directory) if note else None
 
 
+def set_wakeup_note(session: Session, notes: Mapping[str, str]) -> tuple[WakeupNote, WakeupNote]:
+    """Make the stored hotel's `policy.wakeup_note` what `notes` says (language → text; empty or missing:
+    none in that language), the rest of the organisation as it is; (before, after). Checked as the
+    organisation file's key is: `OrgFileError` naming `policy.wakeup_note.<language>` on a mistake (an
+    organisation other than a hotel: `policy.wakeup_note`), changing nothing; `DirectoryChanged` when
+    the organisation changed meanwhile (a presence, a save). `NoOrganization` when none is stored."""
+    current = load_directory(session)
+    data = directory_to_data(current)
+    wanted = {language: text.strip() for language, text in notes.items() if text and text.strip()}
+    policy = data.setdefault("policy", {})
+    if wanted:
+        policy["wakeup_note"] = wanted
+    else:
+        policy.pop("wakeup_note", None)
+    changed = parse_org_data(data, "wake-up note")
+    before, after = current.policy.wakeup_note, changed.policy.wakeup_note
+    if after != before:
+        replace_directory(session, changed, expected_version=current.version)
+    return before, after
+
+
 def _zh_number(n: int) -> str:
     if n < 10:
         return _ZH_DIGITS[n]
@@ -470,8 +494,6 @@ def _en_clock(hour: int, minute: int) -> str:
 
 def _alert_front_desk(session: Session, claim: WakeupClaim, history: list[dict[str, Any]], moment: dt.datetime) -> int:
     """An urgent message for the front desk: every attempt went unanswered."""
-    from bot.org.store import NoOrganization, load_directory
-
     try:
         directory = load_directory(session)
         recipient = directory.policy.general_mailbox or (directory.departments[0].id if directory.departments

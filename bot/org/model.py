@@ -139,6 +139,24 @@ class Rings:
 
 
 @dataclass(frozen=True)
+class WakeupNote:
+    """A hotel's optional last line of its wake-up message, per language (a weather line): plain text,
+    one line, at most WAKEUP_NOTE_MAX characters; empty means none."""
+
+    zh: str = ""
+    en: str = ""
+
+    def for_language(self, language: str) -> str | None:
+        """The note in `language` (zh or en), or None."""
+        note = {"zh": self.zh, "en": self.en}.get(language, "")
+        return note or None
+
+
+WAKEUP_NOTE_MAX = 80
+"""The longest wake-up note, in characters: said twice after the time, within the call's limit."""
+
+
+@dataclass(frozen=True)
 class Policy:
     """What differs between organisations. Optional `policy:` section of the organisation file.
 
@@ -175,6 +193,8 @@ class Policy:
     must also match the registered guest of that room (seeds: 酒店总机, the operator checks both)."""
     checkout_time: dt.time = dt.time(12, 0)
     """When a stay ends on its departure day, in the hotel's time zone."""
+    wakeup_note: WakeupNote = field(default_factory=WakeupNote)
+    """Said after the time in a wake-up call (bot.hotel.wakeups.wakeup_message), read at each dial."""
 
     def ring_timeout_s(self, level: Level) -> int:
         rings = self.rings.executive if level is Level.EXECUTIVE else self.rings.default

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -18,6 +19,7 @@ from typing import Any
 import yaml
 
 from bot.org.model import (
+    WAKEUP_NOTE_MAX,
     WEEKDAYS,
     AfterHours,
     Department,
@@ -32,7 +34,9 @@ from bot.org.model import (
     Presence,
     Rings,
     Span,
+    WakeupNote,
 )
+from bot.privacy import scrub_for_caller
 
 LANGUAGES = ("zh", "en")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -285,7 +289,7 @@ _HOLIDAY = ("date", "to", "closed", "hours", "name")
 _DEPARTMENT = ("id", "name", "name_en", "aliases", "extension", "topics")
 _PERSON = tuple(f.name for f in fields(Person))
 _POLICY = tuple(f.name for f in fields(Policy))
-HOTEL_POLICY = ("room_only_connect", "checkout_time")
+HOTEL_POLICY = ("room_only_connect", "checkout_time", "wakeup_note")
 """The `policy:` keys that only a hotel (organization.kind: hotel) may give."""
 
 
@@ -414,6 +418,10 @@ def _read_policy(doc: _Doc, data: Any, kind: OrgKind) -> Policy:
         for word in section.texts(key):
             if word not in must_give_words:
                 doc.error(f"policy.{key}", f"'{word}' is not one of: {', '.join(must_give_words)}")
+    note = WakeupNote()
+    if "wakeup_note" in section.data:
+        note_section = _Section(doc, section.data["wakeup_note"], "policy.wakeup_note", LANGUAGES)
+        note = WakeupNote(**{language: _wakeup_note(note_section, language) for language in LANGUAGES})
     return Policy(
         rings=rings,
         ring_seconds=section.integer("ring_seconds", base.ring_seconds, 1, 30),
@@ -431,7 +439,22 @@ def _read_policy(doc: _Doc, data: Any, kind: OrgKind) -> Policy:
         general_mailbox=section.optional_text("general_mailbox"),
         room_only_connect=section.boolean("room_only_connect", base.room_only_connect),
         checkout_time=section.clock("checkout_time", base.checkout_time),
+        wakeup_note=note,
     )
+
+
+def _wakeup_note(section: _Section, language: str) -> str:
+    """One language's wake-up note: plain text on one line, at most WAKEUP_NOTE_MAX characters."""
+    value = section.text(language)
+    path = section._at(language)
+    if any(unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp") for ch in value):
+        section.doc.error(path, "must be plain text on one line (no line breaks, tabs or control characters)")
+        return ""
+    if len(value) > WAKEUP_NOTE_MAX:
+        section.doc.error(path, f"is {len(value)} characters long; at most {WAKEUP_NOTE_MAX} "
+                          "(it is said twice in the wake-up call)")
+        return ""
+    return value
 
 
 def _check_references(doc: _Doc, directory: Directory, paths: dict[str, str]) -> None:
@@ -465,6 +488,11 @@ def _check_references(doc: _Doc, directory: Directory, paths: dict[str, str]) ->
     mailbox = directory.policy.general_mailbox
     if mailbox and mailbox not in departments:
         doc.error("policy.general_mailbox", f"no department has the id '{mailbox}'")
+    for language in LANGUAGES:
+        note = directory.policy.wakeup_note.for_language(language)
+        if note and scrub_for_caller(note, directory) != note:
+            doc.error(f"policy.wakeup_note.{language}", "spells a number guests may not be told (a staff "
+                      "mobile or a private extension): the note is said to every guest called")
 
 
 def _check_unique(doc: _Doc, entries: list[tuple[str, str | None]], what: str) -> None:
@@ -593,6 +621,7 @@ def _policy_data(policy: Policy, hotel: bool = False) -> dict[str, Any]:
 
     hotel_keys: dict[str, Any] = {
         "room_only_connect": policy.room_only_connect, "checkout_time": f"{policy.checkout_time:%H:%M}",
+        "wakeup_note": _compact({"zh": policy.wakeup_note.zh, "en": policy.wakeup_note.en}) or None,
     } if hotel else {}
     return _compact({
         "rings": {"default": policy.rings.default, "executive": policy.rings.executive},

@@ -123,6 +123,9 @@ ZH: dict[str, str] = {
     "The alert message": "提醒留言", "No wake-up calls today or to come.": "今天及以后没有叫醒服务。",
     "Book a wake-up call": "预订叫醒服务", "Not booked:": "未预订：", "the guest's": "客人的语言",
     "HH:MM is the next time it comes, in the hotel's time zone.": "HH:MM 指酒店时区内下一个该时刻。", "Book": "预订",
+    "Wake-up note": "叫醒附言", "Wake-up note saved.": "叫醒附言已保存。",
+    "Said after the time to every guest woken, from the next call on: the weather, for example. Empty: nothing is added.":
+        "报时之后对每位被叫醒的客人说的一句话（例如天气），从下一通叫醒电话起生效。留空则不加。",
     "wakeup_booked": "已预订", "wakeup_dialling": "拨打中", "wakeup_answered": "已接听", "wakeup_retry": "待重拨",
     "wakeup_failed": "无人应答", "wakeup_cancelled": "已取消",
     "result_answered": "已接听", "result_no_answer": "无人接听", "result_busy": "占线", "result_failed": "拨打失败",

@@ -25,14 +25,23 @@ from bot.db.engine import Database, open_database
 from bot.db.tables import RoomRow, StayRow
 from bot.hotel import wakeups
 from bot.hotel.wakeups import WakeupStatus
+from bot.org.orgfile import parse_org_file
 from bot.records import messages
 from voice.audio import Codec, Pcm, decode
 from voice.gateway import Gateway, GatewayConfig
 from voice.sip.rtp import parse_rtp
+from voice.sip.ua import DialOutcome
 from voice.transfer import DialPlan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from test_wakeups import SEVEN, SHANGHAI, T0, import_demo_hotel  # the records' tests' hotel
+from test_wakeups import (  # the records' tests' hotel
+    DEMO_HOTEL,
+    NOTE_ZH,
+    SEVEN,
+    SHANGHAI,
+    T0,
+    import_demo_hotel,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -232,6 +241,64 @@ def gw_pause() -> float:
     from voice.wakeup import PAUSE_S
 
     return PAUSE_S
+
+
+class BusyRooms:
+    """Room phones that are always busy (no SIP: what is checked is the message the gateway would say)."""
+
+    def __init__(self) -> None:
+        self.dialled: list[str] = []
+
+    async def dial(self, target: str, dest: tuple[str, int], ring_timeout_s: float) -> DialOutcome:
+        self.dialled.append(target)
+        return DialOutcome("busy", 486)
+
+
+class UnusedVoice:
+    async def prompt(self, text: str, language: str) -> None:
+        await asyncio.sleep(0)
+
+
+def test_the_gateway_adds_the_stored_hotels_wakeup_note_read_again_for_each_dial(sqlite_url, tmp_path):
+    """The production gateway's dialler, its phones and voice stubbed: the stored hotel's `policy.wakeup_note`
+    ends the message in the guest's language (none in English here: nothing added); a note changed between
+    two attempts (as the console does) is the one said at the next, without a restart."""
+    database = open_database(sqlite_url)
+    import_demo_hotel(database, parse_org_file(DEMO_HOTEL))
+    with database.session() as session:
+        wakeups.set_wakeup_note(session, {"zh": NOTE_ZH})
+    zhang, anna = _book(database, "0801"), _book(database, "0802")
+    plan = DialPlan(routes={"6801": ("127.0.0.1", 9), "6802": ("127.0.0.1", 9)})
+    gw = gateway(database, tmp_path, plan, lambda: SEVEN)
+    rooms = BusyRooms()
+    gw.wakeups.ua, gw.wakeups.synthesizer = rooms, UnusedVoice()
+
+    async def dial_due(at: dt.datetime) -> int:
+        gw.wakeups.now = lambda: at
+        claimed = await gw.wakeups.run_once()
+        await until(lambda: gw.wakeups.in_progress == 0, 10, "the attempts to be recorded")
+        return claimed
+
+    async def scenario() -> None:
+        assert await dial_due(SEVEN) == 2
+        with database.session() as session:
+            wakeups.set_wakeup_note(session, {"zh": "今天有雨，出门请带伞。", "en": "Rain today: take an umbrella."})
+        assert await dial_due(SEVEN + RETRY) == 2
+
+    try:
+        asyncio.run(scenario())
+        attempts = wakeup(database, zhang.id).attempts
+    finally:
+        gw.executor.shutdown(wait=False)
+        database.close()
+    said = {(d.wakeup, d.attempt): d.text for d in gw.wakeups.dials}
+    assert said == {
+        (zhang.id, 1): "早上好，现在是七点整，这是您的叫醒服务。今天多云，最高气温十八度。",
+        (anna.id, 1): "Good morning, it is seven o'clock. This is your wake-up call.",
+        (zhang.id, 2): "早上好，现在是七点整，这是您的叫醒服务。今天有雨，出门请带伞。",
+        (anna.id, 2): "Good morning, it is seven o'clock. This is your wake-up call. Rain today: take an umbrella.",
+    }
+    assert len(rooms.dialled) == 4 and attempts == 2
 
 
 # ---------------------------------------------------------------------------------- not answered

@@ -1,6 +1,7 @@
 """The console's hotel pages (issue #11), through real HTTP against the console on the demo hotel:
 guests in house and a stay's edit form, check out now, the room list, the stays export with its
-preview, wake-up calls booked, refused and cancelled, a failed one highlighted with its alert on the
+preview, wake-up calls booked, refused and cancelled, the wake-up note set (and refused as the
+organisation file refuses it), a failed one highlighted with its alert on the
 messages board; roles, CSRF, a company's 404, no staff mobile on any page; one booking through the
 form in headless Chromium. The HTTP tests run on SQLite and PostgreSQL.
 
@@ -28,6 +29,7 @@ from bot.hotel.csvfile import read_csv
 from bot.hotel.wakeups import DialResult, WakeupStatus
 from bot.org.model import Directory
 from bot.org.orgfile import parse_org_file
+from bot.org.store import load_directory
 from bot.records import messages
 from bot.web import audit
 
@@ -231,6 +233,36 @@ def test_the_operator_books_a_wake_up_call_sees_it_listed_and_cancels_it(hotel):
             "wakeup.cancel", "wakeup.book"]
 
 
+def test_the_operator_sets_the_wake_up_note_checked_as_in_the_organisation_file(hotel):
+    client = hotel.client("oscar")
+    note_zh, note_en = "今天多云，最高气温十八度。", "Today: cloudy, high of 18 degrees."
+    assert 'id="wakeup-note"' in client.get("/hotel/wakeups").text
+    saved = client.post("/hotel/wakeups/note", data={"csrf": client.csrf("/hotel/wakeups"), "note_zh": note_zh,
+                                                     "note_en": note_en})
+    assert saved.status_code == 303 and saved.headers["Location"] == "/hotel/wakeups?done=note"
+    page = client.get("/hotel/wakeups?done=note").text
+    assert "叫醒附言已保存。" in page and f'value="{note_zh}"' in page and f'value="{note_en}"' in page
+    with hotel.database.session() as session:
+        stored = load_directory(session)
+    assert (wakeups.wakeup_note(stored, "zh"), wakeups.wakeup_note(stored, "en")) == (note_zh, note_en)
+
+    for bad, why in (("Questions? Call 8801.", "spells a number guests may not be told"),
+                     ("Sunny. " * 14, "is 97 characters long; at most 80")):
+        refused = client.post("/hotel/wakeups/note", data={"csrf": client.csrf("/hotel/wakeups"), "note_zh": "",
+                                                           "note_en": bad})
+        assert refused.status_code == 422 and "policy.wakeup_note.en: " + why in refused.text, why
+        assert "未保存：" in refused.text and f'value="{bad.strip()}"' in refused.text  # kept to correct
+    with hotel.database.session() as session:
+        assert load_directory(session) == stored  # nothing changed
+
+    cleared = client.post("/hotel/wakeups/note", data={"csrf": client.csrf("/hotel/wakeups"), "note_zh": " ",
+                                                       "note_en": ""})
+    assert cleared.status_code == 303
+    with hotel.database.session() as session:
+        assert wakeups.wakeup_note(load_directory(session), "zh") is None
+        assert [e.action for e in audit.entries(session, username="oscar")].count("wakeup.note") == 2
+
+
 @pytest.mark.parametrize(("room", "time", "reason"), [
     ("0803", "07:00", "no guest is staying in room 0803"),
     ("0999", "07:00", "no room &#39;0999&#39; on the room list"),
@@ -290,6 +322,7 @@ def test_the_hotel_pages_are_404_for_a_company(console):
         assert client.get(path).status_code in (404, 405), path
     token = client.csrf()
     assert client.post("/hotel/wakeups", data={"csrf": token, "room": "0801", "time": "07:00"}).status_code == 404
+    assert client.post("/hotel/wakeups/note", data={"csrf": token, "note_en": "Sunny."}).status_code == 404
     assert client.post("/hotel/stays/1", data={"csrf": token, "departure": "2030-01-01"}).status_code == 404
     assert client.get("/hotel").status_code == 404
     assert 'href="/hotel"' not in client.get("/").text
@@ -323,6 +356,7 @@ def test_changes_without_the_sessions_csrf_token_are_refused(hotel):
     assert client.post(f"/hotel/stays/{stay.id}", data={**form, "csrf": "forged"}).status_code == 403
     assert client.post(f"/hotel/stays/{stay.id}/checkout", data={}).status_code == 403
     assert client.post("/hotel/wakeups", data={"room": "0801", "time": "07:00"}).status_code == 403
+    assert client.post("/hotel/wakeups/note", data={"note_en": "Sunny."}).status_code == 403
     other = hotel.client("ada").csrf("/hotel")  # a real token, another session's
     assert client.post("/hotel/wakeups", data={"csrf": other, "room": "0801", "time": "07:00"}).status_code == 403
     token = client.csrf("/hotel")

@@ -1,6 +1,7 @@
 """The hotel's pages (issue #11): guests in house and their stays (do-not-disturb, no calls, VIP,
 language, departure, check out now), the room list, the PMS stays export with a preview, and
-wake-up calls (book, cancel; failed ones highlighted).
+wake-up calls (book, cancel; failed ones highlighted; the note said after the time, such as the
+weather: the organisation's `policy.wakeup_note`).
 
 Only for a hotel: while the stored organisation is another kind, every page here is 404. The
 work is bot/hotel's (the same functions as `receptionist hotel …` and `receptionist wakeups …`);
@@ -26,8 +27,9 @@ from bot.db.tables import StayRow, WakeupRow, utcnow
 from bot.hotel import rooms, stays, stays_csv, wakeups
 from bot.hotel.checkout import hotel_checkout_time
 from bot.hotel.csvfile import read_csv
-from bot.org.model import Directory, OrgKind
+from bot.org.model import WAKEUP_NOTE_MAX, Directory, OrgKind
 from bot.org.orgfile import OrgFileError, Problem
+from bot.org.store import DirectoryChanged
 from bot.web.app import (
     CONTEXT,
     TEMPLATES,
@@ -357,8 +359,13 @@ async def wakeup_list(request: web.Request) -> web.Response:
                                                                       "time": "", "language": ""})
 
 
+def _note_values(directory: Directory) -> dict[str, str]:
+    return {language: directory.policy.wakeup_note.for_language(language) or "" for language in wakeups.LANGUAGES}
+
+
 async def _wakeups_page(request: web.Request, directory: Directory, errors: list[str], values: dict[str, str],
-                        status: int = 200) -> web.Response:
+                        status: int = 200, note: dict[str, str] | None = None,
+                        note_problems: list[Problem] | None = None) -> web.Response:
     zone = zone_of(directory)
     start = dt.datetime.combine(utcnow().astimezone(zone).date(), dt.time(), tzinfo=zone)
 
@@ -376,7 +383,41 @@ async def _wakeups_page(request: web.Request, directory: Directory, errors: list
     found, names = await run_db(request, load)
     return _render(request, "hotel_wakeups.html", directory, status=status, found=found, names=names, errors=errors,
                    values=values, languages=wakeups.LANGUAGES, tab="wakeups",
-                   done=request.query.get("done", "") if status == 200 else "")
+                   note=note if note is not None else _note_values(directory), note_problems=note_problems or [],
+                   note_max=WAKEUP_NOTE_MAX, done=request.query.get("done", "") if status == 200 else "")
+
+
+@routes.post("/hotel/wakeups/note")
+async def save_wakeup_note(request: web.Request) -> web.Response:
+    """The note said after the time (the organisation's `policy.wakeup_note`), changed in place: read
+    by the gateway at each dial, so it counts from the next call."""
+    require(request, Role.OPERATOR)
+    directory = await _hotel(request)
+    form = await request.post()
+    note = {language: form_text(form, f"note_{language}", 4 * WAKEUP_NOTE_MAX) for language in wakeups.LANGUAGES}
+
+    def apply(session: Session) -> bool:
+        before, after = wakeups.set_wakeup_note(session, note)
+        if after != before:
+            audit(session, request, "wakeup.note", directory.organization.name,
+                  "; ".join(f"{language}: {after.for_language(language) or '—'}" for language in wakeups.LANGUAGES))
+        return after != before
+
+    try:
+        await run_db(request, apply)
+    except OrgFileError as exc:
+        return await _wakeups_page(request, directory, errors=[], values=_blank_booking(), status=422, note=note,
+                                   note_problems=exc.problems)
+    except DirectoryChanged:
+        problem = Problem("policy.wakeup_note", None, "the organisation changed meanwhile (a presence, a save): "
+                          "not saved, please save again")
+        return await _wakeups_page(request, directory, errors=[], values=_blank_booking(), status=409, note=note,
+                                   note_problems=[problem])
+    return redirect("/hotel/wakeups?done=note")
+
+
+def _blank_booking() -> dict[str, str]:
+    return {"room": "", "time": "", "language": ""}
 
 
 @routes.post("/hotel/wakeups")
