@@ -453,6 +453,54 @@ def test_the_cli_imports_lists_and_checks_out(sqlite_url, tmp_path, demo_directo
     assert "Jean-Luc Lefèvre" in table.stdout and "checked_out" in table.stdout
 
 
+def test_the_cli_dates_the_demo_stays_around_today_and_moves_them_along_another_day(sqlite_url, tmp_path,
+                                                                                   demo_directory):
+    """--shift-to-today: the earliest arrival (0812, 1 December in the file) is three days before today, so
+    today is the demo's 4 December: everyone in house but A-1201, expected tomorrow."""
+    database = open_database(sqlite_url)
+    with database.session() as session:
+        replace_directory(session, demo_directory)                      # the hotel's time zone: Shanghai
+    database.close()
+    run_receptionist(["hotel", "rooms", "import", str(DEMO_ROOMS)], sqlite_url, tmp_path)
+    first = run_receptionist(["hotel", "stays", "import", str(DEMO_STAYS), "--shift-to-today",
+                              "--at", "2031-05-20T09:00"], sqlite_url, tmp_path)
+    listed = json.loads(run_receptionist(["hotel", "stays", "list", "--json"], sqlite_url, tmp_path).stdout)
+    database = open_database(sqlite_url)
+    try:
+        with database.session() as session:
+            in_house = stays.in_house(session, dt.datetime(2031, 5, 20, 9, 0, tzinfo=SHANGHAI))
+    finally:
+        database.close()
+    later = run_receptionist(["hotel", "stays", "import", str(DEMO_STAYS), "--shift-to-today",
+                              "--at", "2031-05-21T09:00"], sqlite_url, tmp_path)
+
+    assert first.returncode == 0, first.stderr
+    assert "stays: added 7" in first.stdout and "moved by +1628 day(s)" in first.stdout
+    dates = {s["room"]: (s["arrival"], s["departure"]) for s in listed}
+    assert dates["0812"] == ("2031-05-17", "2031-05-24") and dates["0801"] == ("2031-05-18", "2031-05-22")
+    assert dates["A-1201"] == ("2031-05-21", "2031-05-25") and dates["0802"][1] == "2031-05-21"
+    assert [s.room for s in in_house] == ["0801", "0802", "0812", "0901", "0902", "A-1203"]
+    # a day later: the stays of the first import are no longer listed (their arrival moved): checked out
+    assert later.returncode == 0, later.stderr
+    assert "stays: added 7, changed 0, checked out 7" in later.stdout and "moved by +1629 day(s)" in later.stdout
+
+
+def test_shifted_dates_keep_each_stay_s_length_and_the_file_s_mistakes_are_still_reported(database, tmp_path):
+    _import_rooms(database)
+    report = _import_stays(database, shift_to=dt.date(2027, 3, 10))
+    assert report.shifted_days == 99 and len(report.added) == 7
+    assert report.summary()[1] == "  (every arrival and departure moved by +99 day(s))"
+    with database.session() as session:
+        moved = {s.room: (s.arrival, s.departure) for s in stays.list_stays(session)}
+    as_written = {r[0]: (dt.date.fromisoformat(r[3]), dt.date.fromisoformat(r[4])) for r in _demo_stay_rows()}
+    assert moved == {room: (a + dt.timedelta(days=99), d + dt.timedelta(days=99)) for room, (a, d) in as_written.items()}
+    assert _import_stays(database).shifted_days is None  # as written: every moved stay checked out again
+    rows = _demo_stay_rows()
+    rows[1][4] = rows[1][3]
+    with pytest.raises(OrgFileError, match="line 3: column 5 \\(departure\\): the departure 2026-12-03 is not after"):
+        _import_stays(database, _write(tmp_path / "bad.csv", STAY_HEADER, rows), shift_to=dt.date(2027, 3, 10))
+
+
 def test_the_cli_reports_a_mistake_and_changes_nothing(sqlite_url, tmp_path):
     run_receptionist(["hotel", "rooms", "import", str(DEMO_ROOMS)], sqlite_url, tmp_path)
     rows = _demo_stay_rows()

@@ -2,6 +2,7 @@
 
     receptionist hotel rooms import rooms.csv --dry-run
     receptionist hotel stays import stays.csv
+    receptionist hotel stays import bot/hotel/demo_stays.csv --shift-to-today
     receptionist hotel stays list --json
     receptionist hotel checkout --at 2026-12-04T12:30
     receptionist wakeups add 0812 07:00 --language en
@@ -25,6 +26,10 @@ from bot.hotel.csvfile import read_csv
 from bot.org.model import Directory
 from bot.org.store import NoOrganization
 from bot.output import print_json, print_table
+
+SHIFT_DAYS_AGO = 3
+"""`stays import --shift-to-today`: the earliest arrival becomes this many days ago. The demo's today is then
+its 4 December 2026: every guest in house but one expected tomorrow, two leaving tomorrow."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -81,6 +86,10 @@ def _register_stays(sub: argparse._SubParsersAction) -> None:
     do_import.add_argument("file", type=Path, help="CSV: room, guest_name_zh, guest_name_latin, arrival, departure, "
                                                    "vip, dnd, no_calls, language (docs/organisation.md)")
     do_import.add_argument("--dry-run", action="store_true", help="report what would change, store nothing")
+    do_import.add_argument("--shift-to-today", action="store_true",
+                           help=f"move every arrival and departure by the same number of days so that the earliest "
+                                f"arrival is {SHIFT_DAYS_AGO} days before today (or --at's day): a file of fixed "
+                                "dates, like the demo's, dated around today")
     _clock_options(do_import)
     do_import.set_defaults(handler=_stays_import)
     listing = actions.add_parser("list", help="active stays by room (--all: checked out ones too)")
@@ -122,8 +131,10 @@ def _stays_import(args: argparse.Namespace) -> int:
     table = read_csv(args.file, stays_csv.STAY_COLUMNS, stays_csv.STAY_REQUIRED)
     with _context() as ctx, ctx.database.session() as session:
         zone = stays.organisation_zone(session)
-        report = stays_csv.import_stays(session, table, now=_now(args.at, zone), zone=zone,
-                                        checkout_time=args.checkout_time, dry_run=args.dry_run)
+        now = _now(args.at, zone)
+        shift_to = now.astimezone(zone).date() - dt.timedelta(days=SHIFT_DAYS_AGO) if args.shift_to_today else None
+        report = stays_csv.import_stays(session, table, now=now, zone=zone, checkout_time=args.checkout_time,
+                                        dry_run=args.dry_run, shift_to=shift_to)
     print("\n".join(report.summary()))
     print("(dry run: nothing stored)" if args.dry_run else "stored.")
     return 0

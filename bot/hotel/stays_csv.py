@@ -32,10 +32,16 @@ checkout time (12:00 unless given), so a listed stay already past it is stored c
 | `language` | lang, 语言 | no: zh, en (中文, 英文) or another ISO 639 code |
 
 A column left out keeps what was stored for the stays the file lists (new stays: no, none).
+
+`shift_to` (`receptionist hotel stays import FILE --shift-to-today`) moves every arrival and
+departure by the same number of days so that the earliest arrival is that day: a file of fixed
+dates, such as the demo's (December 2026), stays a picture of a hotel in business whenever it is
+loaded.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -237,10 +243,14 @@ class StaysImport:
     changed: list[StayChange] = field(default_factory=list)
     checked_out: list[StayChange] = field(default_factory=list)
     unchanged: int = 0
+    shifted_days: int | None = None
+    """Days every date was moved by (`shift_to`); None: the file's dates as written."""
 
     def summary(self) -> list[str]:
         lines = [f"stays: added {len(self.added)}, changed {len(self.changed)}, "
                  f"checked out {len(self.checked_out)}, unchanged {self.unchanged}"]
+        if self.shifted_days is not None:
+            lines.append(f"  (every arrival and departure moved by {self.shifted_days:+d} day(s))")
         lines += [f"  + {c.describe()}" + (" (already departed)" if c.fields else "") for c in self.added]
         lines += [f"  ~ {c.describe()}: {', '.join(c.fields)}" for c in self.changed]
         lines += [f"  - {c.describe()}: {', '.join(c.fields)}" for c in self.checked_out]
@@ -257,9 +267,11 @@ class _StayLine:
 
 
 def import_stays(session: Session, table: CsvTable, now: dt.datetime | None = None, zone: dt.tzinfo | None = None,
-                 checkout_time: dt.time = DEFAULT_CHECKOUT, dry_run: bool = False) -> StaysImport:
+                 checkout_time: dt.time = DEFAULT_CHECKOUT, dry_run: bool = False,
+                 shift_to: dt.date | None = None) -> StaysImport:
     """Make the stays what the export says (module docstring); raises `OrgFileError`, changing
-    nothing, on any mistake. `now` decides which listed stays have already departed."""
+    nothing, on any mistake. `now` decides which listed stays have already departed. `shift_to`:
+    every date is first moved by the same number of days, so that the earliest arrival is that day."""
     moment = aware(now)
     zone = zone or organisation_zone(session)
     if not ({"guest_name_zh", "guest_name_latin"} & set(table.columns)):
@@ -274,6 +286,10 @@ def import_stays(session: Session, table: CsvTable, now: dt.datetime | None = No
     if problems:
         raise OrgFileError(problems, table.source)
     report = StaysImport()
+    if shift_to is not None:
+        days = (shift_to - min(line.arrival for line in lines)).days
+        lines = [_shifted(line, dt.timedelta(days=days)) for line in lines]
+        report.shifted_days = days
     plan = _plan_stays(session, lines, moment, zone, checkout_time, report)
     if not dry_run:
         _store_stays(session, plan, moment)
@@ -305,6 +321,11 @@ def _stay_lines(table: CsvTable, rooms: set[str], problems: list[Problem]) -> li
         if len(problems) == before and arrival is not None:
             found.append(_StayLine(row.line, room, arrival, values))
     return found
+
+
+def _shifted(line: _StayLine, by: dt.timedelta) -> _StayLine:
+    return dataclasses.replace(line, arrival=line.arrival + by,
+                               values={**line.values, "departure": line.values["departure"] + by})
 
 
 def _guest_names(cells: Cells) -> dict[str, Any]:
