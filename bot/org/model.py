@@ -202,6 +202,24 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class CaseCategory:
+    """One category of a hotline's case tree (`cases.categories`, bot/cases/categories.py): the words
+    that signal it, the department that handles it and its deadline in days; a child without its own
+    department or deadline takes its parent's."""
+
+    id: str
+    name: str
+    name_en: str | None = None
+    keywords: tuple[str, ...] = ()
+    department: str | None = None
+    deadline_days: float | None = None
+    parent: str | None = None
+
+    def label(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+
+@dataclass(frozen=True)
 class Directory:
     """One consistent snapshot of the organisation."""
 
@@ -213,6 +231,8 @@ class Directory:
     departments: tuple[Department, ...] = ()
     people: tuple[Person, ...] = ()
     policy: Policy = field(default_factory=Policy)
+    case_categories: tuple[CaseCategory, ...] = ()
+    """The hotline's case categories (`cases.categories`), as the file lists them."""
     version: int = 0
 
     def person(self, person_id: str) -> Person | None:

@@ -22,6 +22,7 @@ from bot.org.model import (
     WAKEUP_NOTE_MAX,
     WEEKDAYS,
     AfterHours,
+    CaseCategory,
     Department,
     Directory,
     DutyAssignment,
@@ -283,7 +284,9 @@ def parse_span(value: str, doc: _Doc, path: str) -> Span | None:
 # --------------------------------------------------------------------------------------
 # The sections
 
-_TOP = ("organization", "hours", "holidays", "after_hours", "duty_roster", "departments", "people", "policy")
+_TOP = ("organization", "hours", "holidays", "after_hours", "duty_roster", "departments", "people", "policy", "cases")
+_CASES = ("categories",)
+_CATEGORY = ("id", "name", "name_en", "keywords", "department", "deadline_days", "parent")
 _ORG = ("name", "name_en", "kind", "timezone", "languages", "operator", "address", "address_en", "emergency")
 _HOLIDAY = ("date", "to", "closed", "hours", "name")
 _DEPARTMENT = ("id", "name", "name_en", "aliases", "extension", "topics")
@@ -495,6 +498,51 @@ def _check_references(doc: _Doc, directory: Directory, paths: dict[str, str]) ->
                       "mobile or a private extension): the note is said to every guest called")
 
 
+def _read_cases(doc: _Doc, data: Any) -> tuple[CaseCategory, ...]:
+    """`cases.categories`: the hotline's case category tree (docs/organisation.md)."""
+    if data is None:
+        return ()
+    section = _Section(doc, data, "cases", _CASES)
+    categories = tuple(c for _, c in _read_list(doc, section, "categories", _read_category))
+    return categories
+
+
+def _read_category(doc: _Doc, path: str, data: Any) -> CaseCategory | None:
+    section = _Section(doc, data, path, _CATEGORY)
+    category_id = section.matching("id", _ID, "an id (lower-case letters, digits, '-' or '_')", required=True)
+    if not category_id:
+        return None
+    days = section.data.get("deadline_days")
+    if days is not None and (isinstance(days, bool) or not isinstance(days, (int, float)) or not 0.04 <= days <= 365):
+        doc.error(f"{path}.deadline_days", "must be a number of days from 0.04 (an hour) to 365")
+        days = None
+    return CaseCategory(id=category_id, name=section.text("name", required=True), name_en=section.optional_text("name_en"),
+                        keywords=section.texts("keywords"), department=section.optional_text("department"),
+                        deadline_days=float(days) if days is not None else None,
+                        parent=section.optional_text("parent"))
+
+
+def _check_categories(doc: _Doc, directory: Directory) -> None:
+    categories = directory.case_categories
+    _check_unique(doc, [(f"cases.categories[{i}].id", c.id) for i, c in enumerate(categories)], "category id")
+    ids = {c.id for c in categories}
+    departments = {d.id for d in directory.departments}
+    parents = {c.id: c.parent for c in categories}
+    for i, category in enumerate(categories):
+        path = f"cases.categories[{i}]"
+        if category.department and category.department not in departments:
+            doc.error(f"{path}.department", f"no department has the id '{category.department}'")
+        if category.parent and category.parent not in ids:
+            doc.error(f"{path}.parent", f"no category has the id '{category.parent}'")
+        seen, current = {category.id}, category.parent
+        while current in parents:
+            if current in seen:
+                doc.error(f"{path}.parent", f"categories cannot be their own ancestors ({category.id} → {current})")
+                break
+            seen.add(current)
+            current = parents[current]
+
+
 def _check_unique(doc: _Doc, entries: list[tuple[str, str | None]], what: str) -> None:
     seen: dict[str, str] = {}
     for path, value in entries:
@@ -549,10 +597,12 @@ def _parse(doc: _Doc, data: Any, source: str, stored: bool = False) -> Directory
         departments=tuple(d for _, d in departments),
         people=tuple(p for _, p in people),
         policy=_read_policy(doc, root.data.get("policy"), organization.kind),
+        case_categories=_read_cases(doc, root.data.get("cases")),
     )
     paths = {f"department:{d.id}:{i}": path for i, (path, d) in enumerate(departments)}
     paths |= {f"person:{p.id}:{i}": path for i, (path, p) in enumerate(people)}
     _check_references(doc, directory, paths)
+    _check_categories(doc, directory)
     if doc.problems:
         problems = sorted(doc.problems, key=lambda p: (p.line or 0, p.path))
         raise OrgFileError(problems, source)
@@ -598,6 +648,11 @@ def directory_to_data(directory: Directory) -> dict[str, Any]:
     }
     if directory.policy != Policy():
         data["policy"] = _policy_data(directory.policy, hotel=org.kind is OrgKind.HOTEL)
+    if directory.case_categories:
+        data["cases"] = {"categories": [_compact({
+            "id": c.id, "name": c.name, "name_en": c.name_en, "keywords": list(c.keywords),
+            "department": c.department, "deadline_days": c.deadline_days, "parent": c.parent,
+        }) for c in directory.case_categories]}
     return data
 
 

@@ -20,7 +20,7 @@ from bot.db.tables import DepartmentRow, DutyRow, OrganizationRow, PersonRow, ut
 from bot.org.model import Department, Directory, Person, Presence
 from bot.org.orgfile import directory_to_data, parse_org_data
 
-_SETTINGS_SECTIONS = ("organization", "hours", "holidays", "after_hours", "policy")
+_SETTINGS_SECTIONS = ("organization", "hours", "holidays", "after_hours", "policy", "cases")
 
 
 class NoOrganization(LookupError):
@@ -121,6 +121,11 @@ class DirectoryCache:
                 if self._snapshot is None or self._snapshot.version != version:
                     self._snapshot = load_directory(session)
                 return self._snapshot
+
+    def last_loaded(self) -> Directory | None:
+        """The snapshot `current` last returned, without asking the database (None before the first):
+        for what may lag a change by a moment, such as a navigation link rendered with a page."""
+        return self._snapshot
 
 
 # ---------------------------------------------------------------------------------- rows
