@@ -36,6 +36,7 @@ from bot.dialogue.cues import (
 )
 from bot.dialogue.faq import Faq, weekly_hours
 from bot.dialogue.flows.base import TurnBase
+from bot.dialogue.flows.cases import Cases
 from bot.dialogue.flows.closing import Closing
 from bot.dialogue.flows.connecting import Connecting
 from bot.dialogue.flows.finding import Finding
@@ -77,7 +78,7 @@ class Receptionist:
         return Reply(turn.outputs, conversation.to_dict())
 
 
-class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, Closing, Hotel, TurnBase):
+class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, Closing, Hotel, Cases, TurnBase):
     """One event's worth of work on one conversation: the flows put together, and what comes first."""
 
     def run(self, event: Event) -> None:
@@ -156,6 +157,8 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             return  # fire, medical, security: the emergency line at once, whatever was pending
         if self.is_hotel and c.pending not in _COLLECTING and self.wakeup_asked(text):
             return  # "明早七点叫醒我": a wake-up call for the room's guest
+        if self.takes_cases and c.pending not in _COLLECTING and self.case_query_said(text):
+            return  # "查询工单 2026 1204 0001"
         if self.anywhere(text, intent):
             return
         handler = {
@@ -167,6 +170,8 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             Pending.TRANSFERRING: self.on_while_transferring, Pending.ANYTHING_ELSE: self.on_anything_else,
             Pending.SATISFACTION: self.on_satisfaction,
             Pending.GUEST: self.on_guest, Pending.GUEST_OFFER: self.on_guest_offer, Pending.WAKEUP: self.on_wakeup,
+            Pending.CASE: self.on_case, Pending.CASE_NUMBER: self.on_case_number,
+            Pending.CASE_RATING: self.on_case_rating,
         }.get(c.pending, self.find_target)
         handler(text, intent, entities)
 
@@ -242,6 +247,9 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         section if it has one (12345热线), else the operator; never the department complained of."""
         c = self.c
         c.purpose = c.purpose or matter_of(text)
+        if self.takes_cases:
+            self.open_case(text)  # a hotline: the complaint is a case, with a number to quote
+            return
         section = next(iter(sorted(router_for(self.d).departments_of("hotline"))), None)
         if section is None:
             self.to_operator("complaint")
@@ -271,7 +279,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         elif c.pending in _COLLECTING | _OFFERS and self.their_line_or_department(text):
             pass  # "那帮我转她们部门吧", "她们财务还有别人吧 随便帮我转一个"
         elif intent == "complain" and c.pending not in _COLLECTING and self.topic_department(text) \
-                and not says_complaint(text):
+                and not says_complaint(text) and not (self.takes_cases and self.category_for(text)):
             self.begin_by_topic(self.topic_department(text) or "", text)  # "楼下烧烤摊天天弄到半夜"
         elif (intent == "complain" and c.pending not in _COLLECTING) or says_complaint(text):
             self.handle_complaint(text)  # not "对 快点处理" at a read-back: that is a yes
@@ -309,7 +317,8 @@ _OFFERS = {Pending.OFFER_MESSAGE, Pending.OFFER_MOBILE, Pending.OFFER_OPERATOR}
 _NOT_IN_AN_EMERGENCY = {"sales_pitch", "ask_phone_number", "ask_address", "ask_hours", "ask_directions", "greet"}
 """Readings the NLU may give an emergency call ("我是隔壁厂的，你们仓库报警器在响"), which urgency overrides."""
 
-_COLLECTING = {Pending.MESSAGE, Pending.MESSAGE_CONFIRM, Pending.IDENTITY, Pending.SATISFACTION, Pending.WAKEUP}
+_COLLECTING = {Pending.MESSAGE, Pending.MESSAGE_CONFIRM, Pending.IDENTITY, Pending.SATISFACTION, Pending.WAKEUP,
+               Pending.CASE, Pending.CASE_NUMBER, Pending.CASE_RATING}
 """While these are pending, what the caller says is an answer, not a new request."""
 _TAKING_A_MESSAGE = {Pending.MESSAGE, Pending.MESSAGE_CONFIRM, Pending.SATISFACTION}
 """A wish to leave a message wins over any other question ("不用转了，帮我给他留个言就行")."""

@@ -238,6 +238,35 @@ PHRASES: dict[str, dict[str, str]] = {
     "wakeup_cancelled": {"zh": "好的，已为您取消{when}的叫醒服务。",
                          "en": "Done: your wake-up call for {when} is cancelled."},
     "wakeup_none": {"zh": "您目前没有预订叫醒服务。", "en": "You have no wake-up call booked."},
+    # hotline cases (bot/dialogue/flows/cases.py)
+    "case_heard_category": {"zh": "好的，您反映的是{category}方面的问题，我来为您登记工单。",
+                            "en": "All right, that's a matter of {category}. I'll register it as a case for you."},
+    "case_heard": {"zh": "好的，我来为您登记工单。", "en": "All right, I'll register this as a case for you."},
+    "case_ask_name": {"zh": "请问您怎么称呼？", "en": "May I have your name?"},
+    "case_ask_number": {"zh": "请留一个联系电话，方便我们答复您。", "en": "What number can we reach you on with the answer?"},
+    "case_registered": {"zh": "已为您登记，工单号是{number}。{department}会在{days}天内答复您。您也可以用这个电话拨打热线，"
+                              "说“查询工单”和工单号查询进度。",
+                        "en": "Your case is registered; its number is {number}. {department} will answer within "
+                              "{days} days. You can also call us from this number and say \"check my case\" with "
+                              "the number."},
+    "case_registered_unclassified": {"zh": "已为您登记，工单号是{number}。我们会尽快分派给相关部门办理并答复您。",
+                                     "en": "Your case is registered; its number is {number}. We'll pass it to the "
+                                           "right department and get back to you."},
+    "case_ask_number_to_check": {"zh": "好的，请说出您的十二位工单号。",
+                                 "en": "Of course. Please tell me your twelve-digit case number."},
+    "case_not_found": {"zh": "抱歉，没有查到与本机号码对应的{number}号工单。请用登记时留下的电话拨打查询；需要我为您转人工服务吗？",
+                       "en": "I'm sorry, I can't find case {number} for the number you're calling from. Please call "
+                             "from the number you gave when you reported it. Shall I put you through to an operator?"},
+    "case_status_open": {"zh": "您的{number}号工单正在由{department}办理，预计{due}前答复。",
+                         "en": "Case {number} is being handled by {department}; expect an answer by {due}."},
+    "case_status_waiting": {"zh": "您的{number}号工单已受理，正在分派给相关部门。",
+                            "en": "Case {number} has been received and is being passed to the right department."},
+    "case_status_answered": {"zh": "您的{number}号工单已有办理结果：{reply}",
+                             "en": "Case {number} has an answer: {reply}"},
+    "case_rate": {"zh": "请问您对这次办理结果满意吗？请用一到五分评价，五分是非常满意。",
+                  "en": "How satisfied are you with how it was handled, on a scale of one to five?"},
+    "case_low_rating": {"zh": "很抱歉没能让您满意，我们会安排专人回访。",
+                        "en": "I'm sorry we fell short. A supervisor will follow it up with you."},
 }
 
 DAYPARTS = {"morning": "Good morning", "afternoon": "Good afternoon", "evening": "Good evening"}

@@ -37,6 +37,9 @@ class Pending(str, Enum):
     GUEST = "guest"                     # a hotel guest's name or room asked (`guest`)
     GUEST_OFFER = "guest_offer"         # a message for a hotel guest offered (`guest`)
     WAKEUP = "wakeup"                   # a hotel guest asked for a wake-up call: what time
+    CASE = "case"                       # a hotline case: the caller's name or number (`case`)
+    CASE_NUMBER = "case_number"         # which case the caller wants to check
+    CASE_RATING = "case_rating"         # the caller rates how their case was handled
 
 
 # ---------------------------------------------------------------------------------- events in
@@ -168,6 +171,9 @@ class Conversation:
     """fire, medical or security: the caller reported an emergency."""
     emergency_room: str | None = None
     """The room of the emergency, for staff only (transfer metadata, the urgent record)."""
+    # a hotline case (bot/dialogue/flows/cases.py)
+    case: dict[str, Any] = field(default_factory=dict)
+    """The matter and category of the case being registered, what is asked, the number once registered."""
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -60,6 +60,8 @@ class Finding(TurnBase):
             self.confirm(resolution.best)
         elif self.try_faq(text):
             return
+        elif self.takes_cases and self.category_for(text) is not None:
+            self.open_case(text)  # a hotline: the matter is registered as a case (flows/cases.py)
         elif topics.clear:
             self.begin_by_topic(topics.clear.department, text)
         elif len(topics.two_best) == 2:
