@@ -243,3 +243,37 @@ def test_a_case_from_the_report_to_the_evaluation_through_the_rest_contract(hotl
     assert done.status is CaseStatus.EVALUATED and done.satisfaction == 5
     assert [e.action for e in done.events] == ["register", "classify", "dispatch", "accept", "reply", "feed_back",
                                                "close", "evaluate"]
+
+
+# ---------------------------------------------------------------------------------- supervision
+
+
+def test_an_overdue_case_is_emailed_to_its_department_once_a_day_by_the_message_sweep(hotline, smtp_server):
+    import email
+
+    from bot.records import mailer
+
+    with hotline.session() as session:
+        number = cases.register(session, "小区地库车位被长期占用", caller_name="汤女士", callback_number=CALLER,
+                                zone=SHANGHAI, now=T0, category="parking").number
+        cases.dispatch(session, number, "estates", dt.timedelta(days=4), actor="cli", now=T0)
+    cache = DirectoryCache(hotline)
+    smtp = smtp_server.settings(operator_address="operator@haichuan.example")
+    on_time = mailer.run_sweep(hotline, cache, smtp, now=T0 + dt.timedelta(days=3))
+    late = T0 + dt.timedelta(days=4, hours=2)
+    mailer.run_sweep(hotline, cache, smtp, now=late)
+
+    def reminders() -> list:
+        return [m for m in smtp_server.received
+                if "督办" in email.message_from_bytes(m.raw).get_payload(decode=True).decode("utf-8", "replace")]
+
+    assert on_time.delivered == 0
+    assert len(reminders()) == 1 and reminders()[0].recipients == ("ming.zou@haichuan.example",)
+    assert number in email.message_from_bytes(reminders()[0].raw).get_payload(decode=True).decode()
+    mailer.run_sweep(hotline, cache, smtp, now=late + dt.timedelta(hours=3))  # chased as a message, not a new one
+    mailer.run_sweep(hotline, cache, smtp, now=late + dt.timedelta(days=1, minutes=1))  # a day on: a 2nd reminder
+    with hotline.session() as session:
+        case = cases.get_case(session, number)
+        filed = [m for m in messages.list_messages(session) if m.text.startswith("督办")]
+    assert case.reminders == 2 and case.overdue_at == late
+    assert [m.recipient for m in filed] == ["estates", "estates"] and all(m.urgent for m in filed)

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.cases.supervision import remind_overdue
 from bot.config import SmtpSettings
 from bot.db.engine import Database
 from bot.db.tables import utcnow
@@ -126,7 +127,8 @@ _HOLDER = leases.new_holder()
 
 def run_sweep(database: Database, directory_cache: DirectoryCache, smtp: SmtpSettings,
               now: dt.datetime | None = None, holder: str = _HOLDER) -> DeliveryReport:
-    """One pass: deliver the new messages, then chase the overdue ones (two short transactions).
+    """One pass: remind departments of overdue hotline cases (as messages), deliver the new messages,
+    then chase the overdue ones (three short transactions).
 
     Only one sweep runs at a time across every process on the database (the lease "message-sweep"):
     two at once would both send the same new message. A sweep that finds the lease taken does nothing
@@ -135,6 +137,8 @@ def run_sweep(database: Database, directory_cache: DirectoryCache, smtp: SmtpSet
         return DeliveryReport(skipped=True)
     try:
         directory = directory_cache.current()
+        with database.session() as session:
+            remind_overdue(session, directory, now)  # 督办: overdue cases become messages for their departments
         with database.session() as session:
             report = deliver_new(session, directory, smtp, now)
         with database.session() as session:
