@@ -18,7 +18,7 @@ from test_messages import run_receptionist
 from bot.db.engine import alembic_config, make_engine, migrate, open_database
 from bot.hotel import checkout, rooms, stays, stays_csv
 from bot.hotel.csvfile import read_csv
-from bot.hotel.stays import StayStatus
+from bot.hotel.stays import StayError, StayStatus
 from bot.org.orgfile import OrgFileError
 from bot.org.store import replace_directory
 
@@ -364,6 +364,67 @@ def test_the_guest_of_a_room_and_of_its_extension_and_the_changeover_day(hotel, 
         assert stays.stay_by_extension(session, "9999", T0, zone=SHANGHAI) is None
 
 
+# ---------------------------------------------------------------------------------- by hand
+
+
+def _stay_in(database, room: str) -> stays.StayRecord:
+    with database.session() as session:
+        found = stays.active_stay(session, room, T0, zone=SHANGHAI)
+    assert found is not None
+    return found
+
+
+def test_a_stay_is_changed_by_hand_only_in_the_fields_given(hotel):
+    zhang = _stay_in(hotel, "0801")
+    with hotel.session() as session:
+        first = stays.update_stay(session, zhang.id, {"do_not_disturb": True, "language": " EN ", "vip": False}, T0,
+                                  SHANGHAI)
+    with hotel.session() as session:
+        second = stays.update_stay(session, zhang.id, {"departure": "2026-12-09", "language": ""}, T0, SHANGHAI)
+        again = stays.update_stay(session, zhang.id, {"departure": dt.date(2026, 12, 9), "do_not_disturb": True}, T0,
+                                  SHANGHAI)
+    with hotel.session() as session:
+        after = stays.get_stay(session, zhang.id)
+        assert stays.get_stay(session, 9999) is None
+    assert first == {"do_not_disturb": True, "language": "en"}      # not a VIP already: unchanged
+    assert second == {"language": None, "departure": dt.date(2026, 12, 9)} and again == {}
+    assert (after.do_not_disturb, after.no_calls, after.vip, after.language) == (True, False, False, None)
+    assert (after.arrival, after.departure, after.status) == (zhang.arrival, dt.date(2026, 12, 9), StayStatus.ACTIVE)
+
+
+def test_a_change_by_hand_that_cannot_be_made_says_every_reason_and_changes_nothing(hotel, tmp_path):
+    rows = [*_demo_stay_rows(), ["A-1203", "", "Next Guest", "2026-12-12", "2026-12-14", "", "", "", "en"]]
+    _import_stays(hotel, _write(tmp_path / "stays.csv", STAY_HEADER, rows))
+    wang = _stay_in(hotel, "A-1203")                                   # 2026-12-03 to 12-10
+    with pytest.raises(StayError) as caught, hotel.session() as session:
+        stays.update_stay(session, wang.id, {"vip": True, "language": "Chinese", "departure": "2026-12-13"}, T0,
+                          SHANGHAI)
+    assert caught.value.errors == ["the language is an ISO 639 code like zh, en or fr, not 'chinese'",
+                                   "room A-1203 has another guest arriving before 2026-12-13"]
+    for departure, now, why in (("2026-12-02", T0, "the departure 2026-12-02 is not after the arrival 2026-12-03"),
+                                ("2026-12-04", T0 + dt.timedelta(hours=3), "has passed its checkout time"),
+                                ("soon", T0, "the departure is a date like 2026-12-06, not 'soon'")):
+        with pytest.raises(StayError, match=why), hotel.session() as session:
+            stays.update_stay(session, wang.id, {"departure": departure}, now, SHANGHAI)
+    with pytest.raises(ValueError, match="a stay's room is not changed by hand"), hotel.session() as session:
+        stays.update_stay(session, wang.id, {"room": "0803"}, T0, SHANGHAI)
+    with pytest.raises(stays.UnknownStay, match="no stay 9999"), hotel.session() as session:
+        stays.update_stay(session, 9999, {"vip": True}, T0, SHANGHAI)
+    with hotel.session() as session:
+        assert stays.get_stay(session, wang.id) == wang
+        stays.check_out(session, wang.id, T0)
+    with pytest.raises(StayError, match="this stay is checked out"), hotel.session() as session:
+        stays.update_stay(session, wang.id, {"vip": True}, T0, SHANGHAI)
+
+
+def test_guests_are_named_for_staff_by_stay(hotel):
+    ids = {room: _stay_in(hotel, room).id for room in ("0801", "0802")}
+    with hotel.session() as session:
+        assert stays.guest_names(session, [*ids.values(), 9999]) == {
+            ids["0801"]: "张伟 / Zhang Wei", ids["0802"]: "Anna Miller"}
+        assert stays.guest_names(session, []) == {}
+
+
 # ---------------------------------------------------------------------------------- checkout
 
 
@@ -499,6 +560,40 @@ def test_shifted_dates_keep_each_stay_s_length_and_the_file_s_mistakes_are_still
     rows[1][4] = rows[1][3]
     with pytest.raises(OrgFileError, match="line 3: column 5 \\(departure\\): the departure 2026-12-03 is not after"):
         _import_stays(database, _write(tmp_path / "bad.csv", STAY_HEADER, rows), shift_to=dt.date(2027, 3, 10))
+
+
+def test_the_cli_sets_a_stay_by_hand(sqlite_url, tmp_path, demo_directory):
+    database = open_database(sqlite_url)
+    with database.session() as session:
+        replace_directory(session, demo_directory)                      # the hotel's time zone: Shanghai
+    database.close()
+    at = ["--at", "2026-12-04T10:00"]
+    run_receptionist(["hotel", "rooms", "import", str(DEMO_ROOMS)], sqlite_url, tmp_path)
+    run_receptionist(["hotel", "stays", "import", str(DEMO_STAYS), *at], sqlite_url, tmp_path)
+
+    def stays_set(*options: str):
+        return run_receptionist(["hotel", "stays", "set", *options, *at], sqlite_url, tmp_path)
+
+    done = stays_set("812", "--dnd", "on", "--language", "en", "--departure", "2026-12-09")
+    same = stays_set("0812", "--dnd", "yes", "--no-calls", "off")
+    cleared = stays_set("0812", "--language", "none")
+    refused = stays_set("0812", "--departure", "2026-11-30")
+    nobody = stays_set("0803", "--vip", "on")
+    nothing = stays_set("0812")
+    not_a_flag = stays_set("0812", "--dnd", "maybe")
+    listed = json.loads(run_receptionist(["hotel", "stays", "list", "--json"], sqlite_url, tmp_path).stdout)
+
+    assert done.returncode == 0, done.stderr
+    assert "0812 欧阳娜娜 / Nana Ouyang: do_not_disturb=on, language=en, departure=2026-12-09" in done.stdout
+    assert same.returncode == 0 and "nothing changed" in same.stdout
+    assert cleared.returncode == 0 and "language=none" in cleared.stdout
+    assert refused.returncode == 2 and "the departure 2026-11-30 is not after the arrival 2026-12-01" in refused.stderr
+    assert nobody.returncode == 2 and "no guest is staying in room 0803" in nobody.stderr
+    assert nothing.returncode == 2 and "nothing to change" in nothing.stderr
+    assert not_a_flag.returncode == 2 and "on or off, not 'maybe'" in not_a_flag.stderr
+    nana = next(s for s in listed if s["room"] == "0812")
+    assert (nana["do_not_disturb"], nana["no_calls"], nana["language"], nana["departure"]) == (
+        True, False, None, "2026-12-09")
 
 
 def test_the_cli_reports_a_mistake_and_changes_nothing(sqlite_url, tmp_path):

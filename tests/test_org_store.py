@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from sqlalchemy import event
 
 from bot.org.model import Presence
 from bot.org.store import DirectoryCache, load_directory, replace_directory, set_presence
@@ -23,6 +24,20 @@ def test_cache_sees_a_presence_change_made_elsewhere(demo_db):
     with demo_db.session() as session:
         set_presence(session, "li-na", Presence.ON_LEAVE)
     assert cache.current().person("li-na").presence is Presence.ON_LEAVE
+
+
+def test_the_cache_tells_its_last_snapshot_without_asking_the_database(demo_db):
+    cache = DirectoryCache(demo_db)
+    statements: list[str] = []
+    event.listen(demo_db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert cache.last_loaded() is None and statements == []
+    first = cache.current()
+    with demo_db.session() as session:
+        set_presence(session, "li-na", Presence.ON_LEAVE)
+    asked = len(statements)
+    assert cache.last_loaded() is first and len(statements) == asked  # as last loaded: the change not seen yet
+    newer = cache.current()
+    assert newer.person("li-na").presence is Presence.ON_LEAVE and cache.last_loaded() is newer
 
 
 def test_replacing_the_organisation_drops_people_no_longer_listed(demo_db, demo_directory):

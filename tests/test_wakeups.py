@@ -294,6 +294,37 @@ def test_a_guest_who_has_checked_out_is_not_called_nor_is_the_next_guest(hotel):
     assert (after.status, after.last_result, after.attempts) == (WakeupStatus.CANCELLED, "checked_out", 0)
 
 
+def test_the_front_desk_list_is_the_days_bookings_and_every_one_not_finished(hotel):
+    late = _book(hotel, "0812", due=dt.datetime(2026, 12, 4, 23, 0, tzinfo=SHANGHAI))
+    seven, half_past = _book(hotel, "0801"), _book(hotel, "0802", due=SEVEN + dt.timedelta(minutes=30))
+    [ringing] = _claim(hotel, late.due_at, lease_s=86400.0)          # still ringing the next morning
+    [answered] = _claim(hotel, SEVEN)
+    _record(hotel, answered, DialResult.ANSWERED, SEVEN)
+    with hotel.session() as session:
+        wakeups.cancel(session, half_past.id, SEVEN)
+    with hotel.session() as session:
+        that_morning = wakeups.today_and_upcoming(session, SEVEN + dt.timedelta(hours=1), SHANGHAI)
+        next_morning = wakeups.today_and_upcoming(session, SEVEN + dt.timedelta(days=1), SHANGHAI)
+    assert ringing.id == late.id and answered.id == seven.id
+    assert [(w.id, w.status) for w in that_morning] == [(late.id, WakeupStatus.DIALLING),
+                                                        (seven.id, WakeupStatus.ANSWERED),
+                                                        (half_past.id, WakeupStatus.CANCELLED)]
+    assert [w.id for w in next_morning] == [late.id]                  # yesterday's finished ones are gone
+
+
+def test_checking_a_guest_out_by_hand_cancels_their_bookings_still_to_come(hotel):
+    answered, tomorrow = _book(hotel, "0801"), _book(hotel, "0801", due=SEVEN + dt.timedelta(days=1))
+    neighbour = _book(hotel, "0802")
+    [claim, _] = _claim(hotel, SEVEN, limit=2)
+    _record(hotel, claim, DialResult.ANSWERED, SEVEN)
+    with hotel.session() as session:
+        assert wakeups.cancel_for_stay(session, answered.stay_id, SEVEN) == [tomorrow.id]
+        assert wakeups.cancel_for_stay(session, answered.stay_id, SEVEN) == []
+        status = {w.id: w.status for w in wakeups.list_wakeups(session, include_finished=True)}
+    assert status == {answered.id: WakeupStatus.ANSWERED, tomorrow.id: WakeupStatus.CANCELLED,
+                      neighbour.id: WakeupStatus.DIALLING}
+
+
 def test_a_cancelled_booking_is_not_called_and_a_ringing_one_keeps_no_result(hotel):
     first = _book(hotel, "0801")
     second = _book(hotel, "0802")

@@ -4,6 +4,7 @@
     receptionist hotel stays import stays.csv
     receptionist hotel stays import bot/hotel/demo_stays.csv --shift-to-today
     receptionist hotel stays list --json
+    receptionist hotel stays set 0812 --dnd on --departure 2026-12-09
     receptionist hotel checkout --at 2026-12-04T12:30
     receptionist wakeups add 0812 07:00 --language en
     receptionist wakeups list --json --all
@@ -96,6 +97,19 @@ def _register_stays(sub: argparse._SubParsersAction) -> None:
     listing.add_argument("--json", action="store_true", help="print JSON for scripts")
     listing.add_argument("--all", action="store_true", help="checked-out stays too")
     listing.set_defaults(handler=_stays_list)
+    setting = actions.add_parser("set", help="change by hand the stay of the guest now in ROOM (the next PMS "
+                                             "import sets again what its columns give)")
+    setting.add_argument("room", help="the room number (0812, A-1203)")
+    setting.add_argument("--dnd", type=_on_off, metavar="on|off", help="do not disturb: calls go to a message")
+    setting.add_argument("--no-calls", type=_on_off, metavar="on|off",
+                         help="privacy: callers are never told the guest is staying")
+    setting.add_argument("--vip", type=_on_off, metavar="on|off")
+    setting.add_argument("--language", metavar="CODE", help="zh, en or another ISO 639 code; none: no language")
+    setting.add_argument("--departure", metavar="YYYY-MM-DD",
+                         help="the checkout day: after the arrival, not past, not into the room's next stay")
+    setting.add_argument("--at", metavar="YYYY-MM-DDTHH:MM",
+                         help="act as if it were this time (hotel's time zone unless one is given); default now")
+    setting.set_defaults(handler=_stays_set)
 
 
 def _clock_options(parser: argparse.ArgumentParser) -> None:
@@ -150,6 +164,36 @@ def _stays_list(args: argparse.Namespace) -> int:
     print_table(rows, ["room", "guest_name_zh", "guest_name_latin", "arrival", "departure", "vip", "dnd", "no_calls",
                        "language", "status"])
     return 0
+
+
+def _stays_set(args: argparse.Namespace) -> int:
+    changes: dict[str, object] = {flag: value for flag, value in (("do_not_disturb", args.dnd),
+                                                                   ("no_calls", args.no_calls), ("vip", args.vip))
+                                  if value is not None}
+    if args.language is not None:
+        changes["language"] = "" if args.language.strip().lower() == "none" else args.language
+    if args.departure is not None:
+        changes["departure"] = args.departure
+    if not changes:
+        raise ValueError("nothing to change: give --dnd, --no-calls, --vip, --language or --departure")
+    with _context() as ctx, ctx.database.session() as session:
+        zone = stays.organisation_zone(session)
+        now = _now(args.at, zone)
+        checkout_time = checkout.hotel_checkout_time(session)
+        room = rooms.get_room(session, args.room)
+        if room is None:
+            raise ValueError(f"no room {rooms.room_number(args.room)!r} on the room list")
+        stay = stays.active_stay(session, room.number, now, zone, checkout_time)
+        if stay is None:
+            raise ValueError(f"no guest is staying in room {room.number}")
+        changed = stays.update_stay(session, stay.id, changes, now, zone, checkout_time)
+    shown = ", ".join(f"{key}={_shown(value)}" for key, value in changed.items()) or "nothing changed"
+    print(f"{stay.room} {stay.guest}: {shown}")
+    return 0
+
+
+def _shown(value: object) -> str:
+    return "on" if value is True else "off" if value is False else str(value if value is not None else "none")
 
 
 def _checkout(args: argparse.Namespace) -> int:
@@ -238,6 +282,15 @@ def _now(at: str | None, zone: dt.tzinfo) -> dt.datetime:
         return dt.datetime.now(dt.timezone.utc)
     moment = dt.datetime.fromisoformat(at)
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def _on_off(text: str) -> bool:
+    word = text.strip().lower()
+    if word in ("on", "yes", "y", "1", "true"):
+        return True
+    if word in ("off", "no", "n", "0", "false"):
+        return False
+    raise argparse.ArgumentTypeError(f"on or off, not {text!r}")
 
 
 def _clock(text: str) -> dt.time:

@@ -12,12 +12,18 @@ tone-less pinyin (张伟 / 张玮), Latin letters without case or accents and in
 Anna / anna MILLER, Zoë / Zoe), and either script against the other (张伟 / "Zhang Wei" /
 "ZHANG/WEI"). A "no calls" guest is returned like any other: the layer that answers callers
 must treat them as absent (issue #11: the hotel does not even confirm such a guest stays).
+
+Staff change a stay by hand with `update_stay` (the console's stay page, `receptionist hotel stays
+set`): its flags, language and departure; the PMS export is the usual way in, and its next import
+sets again whatever its columns give.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -45,6 +51,11 @@ SOUND_SCORE = HOMOPHONE_SCORE
 """Chinese characters that sound the same (张玮 for 张伟), as for staff."""
 PART_SCORE = 0.6
 """Only part of the name: the surname with a title (王先生, Mr. Miller), or some of the words."""
+
+LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})?")
+"""A stay's language: zh, en or another ISO 639 code (with a region: pt-br)."""
+STAY_FLAGS = ("do_not_disturb", "no_calls", "vip")
+"""A stay's yes/no fields, changed by hand with `update_stay` as well as by the PMS export."""
 
 _TITLES_LATIN = frozenset({"mr", "mrs", "ms", "miss", "mister", "madam", "madame", "sir", "dr", "prof"})
 _TITLES_ZH = ("先生", "女士", "小姐", "太太", "夫人")
@@ -88,6 +99,19 @@ class StayRecord:
             "checked_out_at": _iso(self.checked_out_at), "created_at": _iso(self.created_at),
             "updated_at": _iso(self.updated_at),
         }
+
+
+class UnknownStay(LookupError):
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown stay"
+
+
+class StayError(ValueError):
+    """A change to a stay that cannot be made; `errors` gives every reason, for staff."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -163,6 +187,20 @@ def find_stays_by_name(session: Session, name: str, now: dt.datetime, zone: dt.t
     return sorted(matches, key=lambda m: (-m.score, m.stay.room, m.stay.id))
 
 
+def get_stay(session: Session, stay_id: int) -> StayRecord | None:
+    row = session.get(StayRow, stay_id, populate_existing=True)
+    return _record(row) if row is not None else None
+
+
+def guest_names(session: Session, stay_ids: Iterable[int]) -> dict[int, str]:
+    """Each stay's guest as staff read it (`StayRecord.guest`: both forms when the PMS has both), by id."""
+    wanted = set(stay_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(select(StayRow).where(StayRow.id.in_(wanted))).scalars()
+    return {row.id: _record(row).guest for row in rows}
+
+
 def list_stays(session: Session, status: StayStatus | str | None = None, limit: int = 1000) -> list[StayRecord]:
     """Stays by room then arrival (newest arrivals of a room last); all statuses unless `status`."""
     query = select(StayRow)
@@ -170,6 +208,70 @@ def list_stays(session: Session, status: StayStatus | str | None = None, limit: 
         query = query.where(StayRow.status == StayStatus(status).value)
     rows = session.execute(query.order_by(StayRow.room, StayRow.arrival, StayRow.id).limit(max(0, limit))).scalars()
     return [_record(row) for row in rows]
+
+
+# ---------------------------------------------------------------------------------- by hand
+
+
+def update_stay(session: Session, stay_id: int, changes: Mapping[str, Any], now: dt.datetime | None = None,
+                zone: dt.tzinfo | None = None, checkout_time: dt.time = DEFAULT_CHECKOUT) -> dict[str, Any]:
+    """Change an active stay by hand: any of STAY_FLAGS (true or false), `language` (an ISO 639 code;
+    empty or None: none) and `departure` (a date, or its ISO text); a key left out is kept. Returns what
+    changed, with the new values ({} when nothing did).
+
+    Raises `StayError` with every reason, changing nothing: a checked-out stay, a language that is not
+    an ISO 639 code, a departure not after the arrival, already past its checkout time (a guest leaving
+    now is checked out instead: `check_out`), or into the room's next stay. `UnknownStay`: no such stay."""
+    unknown = set(changes) - {*STAY_FLAGS, "language", "departure"}
+    if unknown:
+        raise ValueError(f"a stay's {', '.join(sorted(unknown))} is not changed by hand")
+    moment = aware(now)
+    row = session.get(StayRow, stay_id, with_for_update=True, populate_existing=True)
+    if row is None:
+        raise UnknownStay(f"no stay {stay_id}")
+    errors = []
+    if row.status != StayStatus.ACTIVE.value:
+        errors.append("this stay is checked out: it can no longer be changed")
+    wanted: dict[str, Any] = {flag: bool(changes[flag]) for flag in STAY_FLAGS if flag in changes}
+    if "language" in changes:
+        language = str(changes["language"] or "").strip().lower() or None
+        if language is not None and not LANGUAGE.fullmatch(language):
+            errors.append(f"the language is an ISO 639 code like zh, en or fr, not {language!r}")
+        wanted["language"] = language
+    if "departure" in changes:
+        departure = changes["departure"]
+        if not isinstance(departure, dt.date):
+            try:
+                departure = dt.date.fromisoformat(str(departure).strip())
+            except ValueError:
+                errors.append(f"the departure is a date like 2026-12-06, not {changes['departure']!r}")
+                departure = row.departure
+        if departure != row.departure:
+            _check_departure(session, row, departure, moment, zone or organisation_zone(session), checkout_time,
+                             errors)
+        wanted["departure"] = departure
+    if errors:
+        raise StayError(errors)
+    changed = {key: value for key, value in wanted.items() if getattr(row, key) != value}
+    for key, value in changed.items():
+        setattr(row, key, value)
+    if changed:
+        row.updated_at = moment
+        session.flush()
+    return changed
+
+
+def _check_departure(session: Session, row: StayRow, departure: dt.date, now: dt.datetime, zone: dt.tzinfo,
+                     checkout_time: dt.time, errors: list[str]) -> None:
+    if departure <= row.arrival:
+        errors.append(f"the departure {departure} is not after the arrival {row.arrival}")
+    elif checkout_moment(departure, zone, checkout_time) <= now:
+        errors.append(f"the departure {departure} has passed its checkout time: check the guest out instead")
+    overlap = session.execute(select(StayRow.id).where(
+        StayRow.room == row.room, StayRow.id != row.id, StayRow.status == StayStatus.ACTIVE.value,
+        StayRow.arrival >= row.arrival, StayRow.arrival < departure)).first()
+    if overlap is not None:
+        errors.append(f"room {row.room} has another guest arriving before {departure}")
 
 
 # ---------------------------------------------------------------------------------- checkout

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +53,7 @@ from bot.db.tables import RoomRow, StayRow
 from bot.directory.pinyin import is_han
 from bot.hotel.csvfile import Cells, CsvTable
 from bot.hotel.rooms import EXTENSION, ROOM_NUMBER
-from bot.hotel.stays import DEFAULT_CHECKOUT, StayStatus, checkout_moment, organisation_zone
+from bot.hotel.stays import DEFAULT_CHECKOUT, LANGUAGE, StayStatus, checkout_moment, organisation_zone
 from bot.org.model import Directory
 from bot.org.orgfile import OrgFileError, Problem
 from bot.records.common import aware
@@ -79,7 +78,7 @@ STAY_COLUMNS: dict[str, tuple[str, ...]] = {
 ROOM_REQUIRED = ("room",)
 STAY_REQUIRED = ("room", "arrival", "departure")
 MAX_NAME = 200
-_LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})?")
+_LANGUAGE = LANGUAGE
 _LANGUAGE_WORDS = {"中文": "zh", "汉语": "zh", "普通话": "zh", "chinese": "zh", "英文": "en", "英语": "en",
                    "english": "en"}
 _FLAGS = {"vip": "vip", "dnd": "do_not_disturb", "no_calls": "no_calls"}

@@ -271,6 +271,28 @@ def count_failed_since(session: Session, since: dt.datetime) -> int:
         WakeupRow.status == WakeupStatus.FAILED.value, WakeupRow.finished_at >= aware(since))).scalar_one()
 
 
+def today_and_upcoming(session: Session, now: dt.datetime, zone: dt.tzinfo | None = None,
+                       limit: int = 1000) -> list[WakeupRecord]:
+    """The front desk's list (the console's wake-up page): every booking due since the start of `now`'s
+    day in the hotel's time zone, finished ones too, and every one still to come or under way whenever
+    it was due; by due time."""
+    zone = zone or organisation_zone(session)
+    start = dt.datetime.combine(aware(now).astimezone(zone).date(), dt.time(), tzinfo=zone)
+    query = (select(WakeupRow).where(or_(WakeupRow.due_at >= start,
+                                         WakeupRow.status.in_([s.value for s in PENDING])))
+             .order_by(WakeupRow.due_at, WakeupRow.id).limit(max(0, limit)))
+    return [_record(row) for row in session.execute(query).scalars()]
+
+
+def cancel_for_stay(session: Session, stay_id: int, now: dt.datetime | None = None) -> list[int]:
+    """Cancel the bookings still to come (or ringing) of one stay, as when the guest is checked out by
+    hand; their ids."""
+    pending = session.execute(select(WakeupRow.id).where(
+        WakeupRow.stay_id == stay_id, WakeupRow.status.in_([s.value for s in PENDING]))
+        .order_by(WakeupRow.due_at, WakeupRow.id)).scalars().all()
+    return [wakeup_id for wakeup_id in pending if cancel(session, wakeup_id, now).status is WakeupStatus.CANCELLED]
+
+
 # ---------------------------------------------------------------------------------- dialling
 
 

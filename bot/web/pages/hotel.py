@@ -4,26 +4,24 @@ wake-up calls (book, cancel; failed ones highlighted; the note said after the ti
 weather: the organisation's `policy.wakeup_note`).
 
 Only for a hotel: while the stored organisation is another kind, every page here is 404. The
-work is bot/hotel's (the same functions as `receptionist hotel …` and `receptionist wakeups …`);
-what bot/hotel has no function for is here: changing a stay's flags and departure by hand
-(`update_stay`), and the wake-ups of today and to come (`_wakeups_page`). Every change is audited in its own transaction.
+work is bot/hotel's (the same functions as `receptionist hotel …` and `receptionist wakeups …`:
+`stays.update_stay`, `wakeups.today_and_upcoming`, `wakeups.cancel_for_stay`, …); the pages read
+the forms, call them and show the result. Every change is audited in its own transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.db.tables import StayRow, WakeupRow, utcnow
+from bot.db.tables import utcnow
 from bot.hotel import rooms, stays, stays_csv, wakeups
 from bot.hotel.checkout import hotel_checkout_time
 from bot.hotel.csvfile import read_csv
@@ -47,9 +45,6 @@ from bot.web.roles import Role
 routes = web.RouteTableDef()
 IMPORT_ROLE = Role.ADMIN
 """Who may load the PMS stays export: as for the staff list (bot/web/pages/organisation.py)."""
-LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})?")
-"""A stay's language, as the stays export takes it (bot/hotel/stays_csv.py): zh, en or another ISO 639 code."""
-STAY_FLAGS = ("do_not_disturb", "no_calls", "vip")
 MAX_CSV = 5 * 1024 * 1024
 
 
@@ -61,7 +56,7 @@ def install(app: web.Application) -> None:
     def hotel_nav() -> bool:
         # The snapshot the pages last loaded (no database work while rendering); the pages
         # themselves check the stored organisation (`_hotel`).
-        snapshot = getattr(cache, "_snapshot", None)
+        snapshot = cache.last_loaded()
         return snapshot is not None and snapshot.organization.kind == OrgKind.HOTEL
 
     app[TEMPLATES].globals["hotel_nav"] = hotel_nav
@@ -124,11 +119,15 @@ async def save_stay(request: web.Request) -> web.Response:
     directory = await _hotel(request)
     stay_id = int(request.match_info["stay_id"])
     form = await request.post()
-    values = {**{flag: form_text(form, flag, 3) == "1" for flag in STAY_FLAGS},
+    values = {**{flag: form_text(form, flag, 3) == "1" for flag in stays.STAY_FLAGS},
               "language": form_text(form, "language", 16).lower(), "departure": form_text(form, "departure", 10)}
 
     def apply(session: Session) -> list[str]:
-        changed = update_stay(session, stay_id, values, utcnow())
+        try:
+            changed = stays.update_stay(session, stay_id, values, utcnow(),
+                                        checkout_time=hotel_checkout_time(session))
+        except stays.UnknownStay:
+            raise web.HTTPNotFound(text="No such stay.") from None
         if changed:
             audit(session, request, "stay.edit", _target(session, stay_id),
                   ", ".join(f"{k}={_shown(v)}" for k, v in changed.items()))
@@ -136,7 +135,7 @@ async def save_stay(request: web.Request) -> web.Response:
 
     try:
         await run_db(request, apply)
-    except StayError as exc:
+    except stays.StayError as exc:
         stay = await run_db(request, _stay, stay_id)
         return _render(request, "hotel_stay.html", directory, status=422, stay=stay, errors=exc.errors,
                        values=values, tab="guests", saved=False)
@@ -154,9 +153,7 @@ async def check_out_now(request: web.Request) -> web.StreamResponse:
         now = utcnow()
         if not stays.check_out(session, stay_id, now):
             raise web.HTTPConflict(text="This stay is checked out already.")
-        cancelled = [w.id for w in wakeups.list_wakeups(session) if w.stay_id == stay_id]
-        for wakeup_id in cancelled:
-            wakeups.cancel(session, wakeup_id, now)
+        cancelled = wakeups.cancel_for_stay(session, stay_id, now)
         audit(session, request, "stay.checkout", target,
               "checked out from the console" + (f"; wake-up calls cancelled: {cancelled}" if cancelled else ""))
 
@@ -165,22 +162,15 @@ async def check_out_now(request: web.Request) -> web.StreamResponse:
 
 
 def _stay(session: Session, stay_id: int) -> stays.StayRecord:
-    row = session.get(StayRow, stay_id)
-    if row is None:
+    stay = stays.get_stay(session, stay_id)
+    if stay is None:
         raise web.HTTPNotFound(text="No such stay.")
-    return stays.StayRecord(
-        id=row.id, room=row.room, arrival=row.arrival, departure=row.departure,
-        status=stays.StayStatus(row.status), guest_name_zh=row.guest_name_zh, guest_name_latin=row.guest_name_latin,
-        vip=row.vip, do_not_disturb=row.do_not_disturb, no_calls=row.no_calls, language=row.language,
-        checked_out_at=row.checked_out_at, created_at=row.created_at, updated_at=row.updated_at)
+    return stay
 
 
 def _target(session: Session, stay_id: int) -> str:
-    row = session.get(StayRow, stay_id)
-    if row is None:
-        raise web.HTTPNotFound(text="No such stay.")
-    names = " / ".join(n for n in (row.guest_name_zh, row.guest_name_latin) if n)
-    return f"stay {stay_id}: room {row.room} {names}"
+    stay = _stay(session, stay_id)
+    return f"stay {stay_id}: room {stay.room} {stay.guest}"
 
 
 def _values(stay: stays.StayRecord) -> dict[str, Any]:
@@ -190,56 +180,6 @@ def _values(stay: stays.StayRecord) -> dict[str, Any]:
 
 def _shown(value: Any) -> str:
     return "yes" if value is True else "no" if value is False else str(value if value is not None else "—")
-
-
-class StayError(ValueError):
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("; ".join(errors))
-        self.errors = errors
-
-
-def update_stay(session: Session, stay_id: int, values: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-    """Change an active stay's flags, language and departure (a query bot/hotel does not have: the PMS
-    export is its usual way in); returns what changed. Raises `StayError` with every reason, changing
-    nothing: a checked-out stay, a language that is not an ISO 639 code, a departure not after the
-    arrival, already past (a guest leaving now is checked out instead), or overlapping the room's next stay.
-    The next PMS import sets again whatever its columns give."""
-    row = session.get(StayRow, stay_id, with_for_update=True)
-    if row is None:
-        raise web.HTTPNotFound(text="No such stay.")
-    errors = []
-    if row.status != stays.StayStatus.ACTIVE.value:
-        errors.append("this stay is checked out: it can no longer be changed")
-    language = values["language"] or None
-    if language is not None and not LANGUAGE.fullmatch(language):
-        errors.append(f"the language is an ISO 639 code like zh, en or fr, not {language!r}")
-    try:
-        departure = dt.date.fromisoformat(values["departure"])
-    except ValueError:
-        errors.append(f"the departure is a date like 2026-12-06, not {values['departure']!r}")
-        departure = row.departure
-    if departure != row.departure:
-        zone = stays.organisation_zone(session)
-        leaving = stays.checkout_moment(departure, zone, hotel_checkout_time(session))
-        if departure <= row.arrival:
-            errors.append(f"the departure {departure} is not after the arrival {row.arrival}")
-        elif leaving <= now:
-            errors.append(f"the departure {departure} has passed its checkout time: check the guest out instead")
-        overlap = session.execute(select(StayRow.id).where(
-            StayRow.room == row.room, StayRow.id != row.id, StayRow.status == stays.StayStatus.ACTIVE.value,
-            StayRow.arrival >= row.arrival, StayRow.arrival < departure)).first()
-        if overlap is not None:
-            errors.append(f"room {row.room} has another guest arriving before {departure}")
-    if errors:
-        raise StayError(errors)
-    wanted = {**{flag: bool(values[flag]) for flag in STAY_FLAGS}, "language": language, "departure": departure}
-    changed = {key: value for key, value in wanted.items() if getattr(row, key) != value}
-    for key, value in changed.items():
-        setattr(row, key, value)
-    if changed:
-        row.updated_at = now
-        session.flush()
-    return changed
 
 
 # ---------------------------------------------------------------------------------- rooms
@@ -366,19 +306,9 @@ def _note_values(directory: Directory) -> dict[str, str]:
 async def _wakeups_page(request: web.Request, directory: Directory, errors: list[str], values: dict[str, str],
                         status: int = 200, note: dict[str, str] | None = None,
                         note_problems: list[Problem] | None = None) -> web.Response:
-    zone = zone_of(directory)
-    start = dt.datetime.combine(utcnow().astimezone(zone).date(), dt.time(), tzinfo=zone)
-
     def load(session: Session) -> tuple[list[wakeups.WakeupRecord], dict[int, str]]:
-        # list_wakeups gives all or only pending ones; today's finished ones too, without the whole history:
-        query = (select(WakeupRow).where(or_(WakeupRow.due_at >= start,
-                                             WakeupRow.status.in_([s.value for s in wakeups.PENDING])))
-                 .order_by(WakeupRow.due_at, WakeupRow.id).limit(1000))
-        found = [wakeups._record(row) for row in session.execute(query).scalars()]
-        ids = {w.stay_id for w in found if w.stay_id is not None}
-        names = {row.id: " / ".join(n for n in (row.guest_name_zh, row.guest_name_latin) if n)
-                 for row in session.execute(select(StayRow).where(StayRow.id.in_(ids))).scalars()} if ids else {}
-        return found, names
+        found = wakeups.today_and_upcoming(session, utcnow(), zone_of(directory))
+        return found, stays.guest_names(session, (w.stay_id for w in found if w.stay_id is not None))
 
     found, names = await run_db(request, load)
     return _render(request, "hotel_wakeups.html", directory, status=status, found=found, names=names, errors=errors,
