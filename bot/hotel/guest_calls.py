@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.dialogue.parse.identity_zh import _SURNAMES
 from bot.digit_forms import chunks, is_separator
 from bot.directory.pinyin import is_han
 from bot.directory.resolve import _COMPOUND_SURNAMES, _LATIN_STOPWORDS, normalise
@@ -176,15 +177,28 @@ _REQUEST_ZH = (
     "住在", "的话", "那位", "这位", "可以", "请转", "请接", "请找",
     "你们那儿", "你们这儿", "你们那边", "你们这边", "你们", "那儿", "这儿", "酒店", "她叫", "他叫", "名字叫", "名字是",
     "叫做", "全名是", "全名叫", "留个言", "留言", "留个口信", "告诉我", "能不能", "能否", "查一下",
+    "在不在", "在吗", "在嘛", "住你们", "住这儿", "住这里", "住这边", "有没有", "一位",
 )
 _LEAD_ZH = frozenset("的了我你您是在有找转接帮请给要想和跟与就都也还说问打个这那住叫她他呃嗯喂哦来")
-_TRAIL_ZH = frozenset("的了吗呢吧啊呀谢哈")
+_TRAIL_ZH = frozenset("的了吗呢吧啊呀谢哈在住")
+"""Not a name's last character: "陈思远在吗", "赵婉清住你们酒店吗" (a name ending in 在 or 住 is rare)."""
 _LATIN_NOISE = _LATIN_STOPWORDS | {
     "room", "rm", "guest", "guests", "staying", "stays", "calling", "no", "number", "find", "looking", "trying",
     "come", "phone", "line", "reach", "ring", "dial", "help", "may", "might", "should", "let", "know", "tell",
     "leave", "message", "hotel", "called", "name", "sorry", "wondering", "possible", "there's",
     "um", "uh", "er", "erm", "hmm", "think", "believe", "maybe", "yeah", "yep",
+    "wait", "actually", "oops", "then", "well", "alright", "sure", "see", "visit", "visiting", "meet",
+    "im", "its", "hes", "shes", "thats", "theyre", "ill", "id", "dont", "cant", "whats",  # as recognisers write them
 }
+_INTRODUCTION = re.compile(r"(?:\bthis is|\bmy name is|\bname's|\bi'?m|\bi am|\bit'?s)\s*$", re.IGNORECASE)
+"""Before the caller's own name ("this is Tom Walsh, for Anna Miller"): not the guest's, when another is said."""
+_CORRECTION = re.compile(r"不对|错了|说错|搞错|哦不|应该是|我是说|改成|其实是|"
+                         r"\b(?:no|wait|sorry|i mean|actually|correction|make that)\b", re.IGNORECASE)
+"""A caller correcting the room they said ("305 不对 是318", "three oh five, no wait, three eighteen")."""
+_CORRECTED_WITHIN = 12
+"""The room corrected to comes this close after the correction ("不对 是318"; not "sorry to bother you, …")."""
+_NEGATED = re.compile(r"(?:不是|\bnot|\bisn'?t|\bwasn'?t)\s*(?:room\s*|房间\s*)?$", re.IGNORECASE)
+"""Before a room that is not the one ("不是305，是318", "318, not 305")."""
 _LATIN_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _SURNAME_STOPWORDS = frozenset({"he", "an"})
 """Pinyin surnames (何, 安) that are also English words: a name's when written as one (He Ping)."""
@@ -196,29 +210,52 @@ def guest_request(text: str) -> GuestRequest:
     """The guest's name and room number in what a caller said: "找一下808的欧阳娜娜" → (欧阳娜娜, 808),
     "Nana Ouyang please" → (Nana Ouyang, ""), "room eight one two, Mr Miller" → (Mr Miller, 812),
     "A-1203的王女士" → (王女士, A-1203). A room is 3 to 5 digits however written (bot.digit_forms),
-    with a letter before it when the hotel's numbers have one."""
+    with a letter before it when the hotel's numbers have one; the one corrected to when the caller
+    changes their mind ("305 呃 不对 是318", "three oh five, no wait, three eighteen"); never the end of
+    a phone number ("139 1234 5678"). The name is one run of words ("siyuan chen in room 305, he's
+    expecting my call": Siyuan Chen; "有没有一位客人叫赵婉清": 赵婉清), the guest's rather than the
+    caller's own ("this is Tom Walsh, for Anna Miller")."""
     text = unicodedata.normalize("NFKC", text or "")
     room, rest = _take_room(text)
     return GuestRequest(name=_name_in(rest), room=room)
 
 
 def _take_room(text: str) -> tuple[str, str]:
-    """The first number of 3 to 5 digits (pieces split by spaces or dashes joined) and the text without it."""
+    """The room said (a number of 3 to 5 digits, pieces split by spaces or dashes joined) and the text
+    without it: the first, unless the caller corrects it ("305 呃 不对 是318": 318; the rooms
+    corrected are taken out of the text too)."""
     runs: list[list] = []
     for chunk in chunks(text):
         if runs and is_separator(text[runs[-1][1]:chunk.start]) and len(runs[-1][2]) < 5:
             runs[-1][1], runs[-1][2] = chunk.end, runs[-1][2] + chunk.digits
         else:
             runs.append([chunk.start, chunk.end, chunk.digits])
-    for start, end, digits in runs:
+    rooms: list[tuple[int, int, str]] = []
+    for i, (start, end, digits) in enumerate(runs):
+        if i > 0 and is_separator(text[runs[i - 1][1]:start]):
+            continue  # the end of a longer number ("139 1234 5678"), not a room
         if 3 <= len(digits) <= 5:
             prefix = _ROOM_PREFIX.search(text[:start])
             letter = ""
             if prefix and (prefix.start() == 0 or not text[prefix.start() - 1].isalpha()):
                 letter, start = prefix.group(1).upper() + "-", prefix.start()
             word = _ROOM_AFTER.match(text[end:])  # 812号房的…: the room word goes with the number
-            return letter + digits, text[:start] + " " + text[end + (word.end() if word else 0):]
-    return "", text
+            rooms.append((start, end + (word.end() if word else 0), letter + digits))
+    if not rooms:
+        return "", text
+    negated = {i for i, room in enumerate(rooms) if _NEGATED.search(text[rooms[i - 1][1] if i else 0:room[0]])}
+    candidates = [i for i in range(len(rooms)) if i not in negated] or [0]
+    chosen = candidates[0]
+    for i in candidates[1:]:
+        gap = text[rooms[chosen][1]:rooms[i][0]]
+        cues = [cue.end() for cue in _CORRECTION.finditer(gap)]
+        if cues and len(gap) - cues[-1] <= _CORRECTED_WITHIN:
+            chosen = i
+    rest = text
+    for i in reversed(range(len(rooms))):
+        if i <= chosen or i in negated:
+            rest = rest[:rooms[i][0]] + " " + rest[rooms[i][1]:]
+    return rooms[chosen][2], rest
 
 
 def _name_in(text: str) -> str:
@@ -230,6 +267,8 @@ def _name_in(text: str) -> str:
 
 
 def _han_name(text: str) -> str:
+    """The run of Chinese characters that is the name: one that starts with a surname and is as long
+    as a name ("有没有一位客人叫赵婉清": 赵婉清), else the longest."""
     marked = "".join(ch if is_han(ch) else "|" for ch in text)
     for word in sorted((*_REQUEST_ZH, *_ROOM_WORDS_ZH[:5]), key=len, reverse=True):
         marked = marked.replace(word, "|")
@@ -241,23 +280,50 @@ def _han_name(text: str) -> str:
             piece = piece[:-1]
         if piece:
             pieces.append(piece)
-    return max(pieces, key=len) if pieces else ""
+    if not pieces:
+        return ""
+    return max(pieces, key=lambda piece: (_looks_like_han_name(piece), len(piece)))
+
+
+def _looks_like_han_name(piece: str) -> bool:
+    """A surname, then the rest of a name (2 to 4 characters), or a surname with a title (王先生)."""
+    core = next((piece[: -len(t)] for t in _TITLES_ZH if piece.endswith(t) and len(piece) > len(t)), piece)
+    surname = core[:2] if core[:2] in _COMPOUND_SURNAMES else core[:1]
+    return (surname in _COMPOUND_SURNAMES or surname in _SURNAMES) and (core != piece or 2 <= len(core) <= 4)
 
 
 def _latin_name(text: str) -> str:
+    """The Latin words of the name: the run of words that are not the request's ("i'm trying to reach
+    siyuan chen in room 305, he's expecting my call": Siyuan Chen). Of several runs, one of two
+    words or more (or with a title) over a lone word, the guest's over the caller's own ("this is
+    Tom Walsh"), the first when still in doubt."""
     latin = "".join(" " if is_han(ch) or ch == "/" else ch for ch in text)
-    said = _LATIN_WORD.findall(latin)
-    words: list[str] = []
+    found = list(_LATIN_WORD.finditer(latin))
+    said = [m.group() for m in found]
+    runs: list[list[int]] = []
     for i, word in enumerate(said):
         plain = normalise(word)
         after_title = i > 0 and normalise(said[i - 1]) in _TITLES_LATIN  # Mr He
         surname = (plain in _SURNAME_STOPWORDS and word[:1].isupper() and i + 1 < len(said)
                    and not _is_noise(said[i + 1]))  # He Ping, An Qi
         if plain in _TITLES_LATIN or after_title or surname or not _is_noise(word):
-            words.append(word if not (word.islower() or word.isupper()) or len(word) < 2 else word.capitalize())
-    while words and normalise(words[-1]) in _TITLES_LATIN:
-        words.pop()  # "... please, mr" : a title without a name
-    return " ".join(words)
+            if runs and runs[-1][-1] == i - 1:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+    best: list[str] = []
+    best_rank: tuple[bool, bool] | None = None
+    for run in runs:
+        words = [said[i] for i in run]
+        while words and normalise(words[-1]) in _TITLES_LATIN:
+            words.pop()  # "... please, mr" : a title without a name
+        if not words:
+            continue
+        named = [w for w in words if normalise(w) not in _TITLES_LATIN]
+        rank = (not _INTRODUCTION.search(latin[:found[run[0]].start()]), len(named) >= 2 or len(named) < len(words))
+        if best_rank is None or rank > best_rank:
+            best, best_rank = words, rank
+    return " ".join(w if not (w.islower() or w.isupper()) or len(w) < 2 else w.capitalize() for w in best)
 
 
 def _is_noise(word: str) -> bool:
