@@ -227,6 +227,9 @@ class ConsoleUserRow(Base):
     """Failed sign-ins in the current window (reset by a successful one)."""
     failed_since = Column(UTCDateTime())
     locked_until = Column(UTCDateTime())
+    department = Column(String(64))
+    """A department user's department (a directory department id): an operator with one sees and acts
+    on only that department's hotline cases (bot/web/pages/cases.py). Migration: 0009."""
 
 
 class ConsoleSessionRow(Base):

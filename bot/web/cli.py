@@ -13,28 +13,36 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.context import open_context
+from bot.context import Context, open_context
+from bot.org.store import NoOrganization
 from bot.output import print_json, print_table
 from bot.web import audit as audit_log
 from bot.web import auth
-from bot.web.roles import Role
+from bot.web.roles import Role, departments_by_user, set_department
 from bot.web.settings import DEFAULT_PORT, console_settings
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    users = commands.add_parser("users", help="staff console accounts: add, list, passwd, disable, enable")
+    users = commands.add_parser("users", help="staff console accounts: add, list, department, passwd, disable, enable")
     sub = users.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     add = sub.add_parser("add", help="add a console user")
     add.add_argument("username")
     add.add_argument("--role", choices=[r.value for r in Role], default=Role.OPERATOR.value)
     add.add_argument("--name", default="", help="the name shown on the console")
+    add.add_argument("--department", default="",
+                     help="a directory department id: an operator with one is a department user of the cases")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(handler=_add)
 
     listing = sub.add_parser("list", help="console users")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=_list)
+
+    department = sub.add_parser("department", help="tie a user to a department (none: untie them)")
+    department.add_argument("username")
+    department.add_argument("department", nargs="?", default="", help="a directory department id; omit for none")
+    department.set_defaults(handler=_set_department)
 
     passwd = sub.add_parser("passwd", help="set a user's password (ends their sessions)")
     passwd.add_argument("username")
@@ -65,12 +73,44 @@ def _add(args: argparse.Namespace) -> int:
     password = _password(args)
     context = open_context()
     try:
+        department = _known_department(context, args.department)
         with context.database.session() as session:
             user = auth.create_user(session, args.username, password, args.role, args.name)
-            audit_log.record(session, "(cli)", "user.add", user.username, user.role.value)
+            if department:
+                set_department(session, user.username, department)
+            audit_log.record(session, "(cli)", "user.add", user.username,
+                             user.role.value + (f", department {department}" if department else ""))
     finally:
         context.close()
-    print(f"added {user.username} ({user.role.value})")
+    print(f"added {user.username} ({user.role.value}{', ' + department if department else ''})")
+    return 0
+
+
+def _known_department(context: Context, department: str) -> str | None:
+    """`department` when the stored organisation has it (or none is stored yet); else ValueError."""
+    if not department:
+        return None
+    try:
+        directory = context.directory.current()
+    except NoOrganization:
+        return department
+    if directory.department(department) is None:
+        known = ", ".join(d.id for d in directory.departments)
+        raise ValueError(f"there is no department '{department}' in the organisation (known: {known})")
+    return department
+
+
+def _set_department(args: argparse.Namespace) -> int:
+    context = open_context()
+    try:
+        department = _known_department(context, args.department)
+        with context.database.session() as session:
+            before = set_department(session, args.username, department)
+            audit_log.record(session, "(cli)", "user.department", args.username,
+                             f"{before or '—'} → {department or '—'}")
+    finally:
+        context.close()
+    print(f"{args.username}: department {department or 'none'}")
     return 0
 
 
@@ -79,15 +119,17 @@ def _list(args: argparse.Namespace) -> int:
     try:
         with context.database.session() as session:
             users = auth.list_users(session)
+            tied = departments_by_user(session)
     finally:
         context.close()
-    rows = [{"username": u.username, "name": u.display_name, "role": u.role.value, "active": u.active,
+    rows = [{"username": u.username, "name": u.display_name, "role": u.role.value,
+             "department": tied.get(u.username), "active": u.active,
              "locked_until": u.locked_until.isoformat() if u.locked_until else None,
              "created_at": u.created_at.isoformat()} for u in users]
     if args.json:
         print_json(rows)
     else:
-        print_table(rows, ["username", "name", "role", "active", "locked_until", "created_at"])
+        print_table(rows, ["username", "name", "role", "department", "active", "locked_until", "created_at"])
     return 0
 
 

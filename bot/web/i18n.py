@@ -130,6 +130,27 @@ ZH: dict[str, str] = {
     "wakeup_failed": "无人应答", "wakeup_cancelled": "已取消",
     "result_answered": "已接听", "result_no_answer": "无人接听", "result_busy": "占线", "result_failed": "拨打失败",
     "result_checked_out": "客人已退房", "lang_zh": "中文", "lang_en": "英文",
+    # hotline cases (工单)
+    "Cases": "工单", "Case": "工单", "cases": "件工单", "Case number": "工单号", "Registered": "登记时间",
+    "Matter": "诉求内容", "Category": "分类", "Department": "部门", "Deadline": "办理时限", "Overdue": "已超期",
+    "Overdue only": "只看超期", "No cases match.": "没有符合条件的工单。",
+    "You see the cases of your department:": "您只能看到本部门的工单：", "Done:": "已完成：", "Not done:": "未办理：",
+    "Nothing was changed.": "工单未做任何更改。", "reminded": "已督办", "Reply": "答复", "History": "办理记录",
+    "Who": "操作人", "Step": "环节", "Note": "备注", "Next steps": "可办理的环节",
+    "Nothing to do here now.": "当前没有可办理的环节。",
+    "Nothing for your department to do now.": "当前没有需要本部门办理的环节。", "Deadline (days)": "办理时限（天）",
+    "The category's department and deadline are filled in.": "已按分类预填承办部门和办理时限。",
+    "Why it is not your department's": "退单理由（为何不属本部门办理）", "The department's answer": "部门答复内容",
+    "How the caller was told": "反馈方式", "The caller's satisfaction": "来电人满意度", "Note (optional)": "备注（可选）",
+    "case_registered": "已登记", "case_classified": "已分类", "case_dispatched": "已派单", "case_in_progress": "办理中",
+    "case_replied": "已答复", "case_fed_back": "已反馈", "case_closed": "已办结", "case_evaluated": "已回访评价",
+    "step_register": "登记", "step_classify": "分类", "step_dispatch": "派单", "step_accept": "签收办理",
+    "step_send_back": "退单", "step_reply": "答复", "step_feed_back": "反馈来电人", "step_close": "办结",
+    "step_evaluate": "回访评价", "step_remind": "督办提醒",
+    "feedback_callback": "回电", "feedback_sms": "短信", "feedback_phone_query": "来电查询", "feedback_visit": "上门",
+    "none": "无", "Department user": "部门用户",
+    "An operator with a department is a department user: they see only that department's cases and may accept, send back and reply to them.":
+        "设置了部门的接线员即为部门用户：只能看到本部门的工单，并只能签收办理、退单和答复。",
 }
 """English text → Chinese."""
 
@@ -145,6 +166,14 @@ EN: dict[str, str] = {
     "wakeup_failed": "failed: not answered",
     **{f"result_{result}": result.replace("_", " ") for result in ("answered", "no_answer", "busy", "failed")},
     "result_checked_out": "guest checked out", "lang_zh": "Chinese", "lang_en": "English",
+    "case_registered": "registered", "case_classified": "classified", "case_dispatched": "dispatched",
+    "case_in_progress": "in progress", "case_replied": "replied", "case_fed_back": "fed back",
+    "case_closed": "closed", "case_evaluated": "evaluated",
+    "step_register": "Register", "step_classify": "Classify", "step_dispatch": "Dispatch", "step_accept": "Accept",
+    "step_send_back": "Send back", "step_reply": "Reply", "step_feed_back": "Feed back", "step_close": "Close the case",
+    "step_evaluate": "Evaluate", "step_remind": "Reminder (overdue)",
+    "feedback_callback": "call back", "feedback_sms": "text message", "feedback_phone_query": "the caller asked by phone",
+    "feedback_visit": "visit",
 }
 """Keys that are not themselves the English text (statuses shared by two meanings, codes)."""
 
