@@ -56,7 +56,7 @@ T = TypeVar("T")
 def build_app(context: Context, settings: ConsoleSettings | None = None) -> web.Application:
     """The console for `context` (its database and directory); serve it with `serve` or an AppRunner."""
     from bot.web.kiosk import kiosk_settings
-    from bot.web.pages import ROUTES, hotel
+    from bot.web.pages import ROUTES, cases, hotel
     from bot.web.pages.kiosk import configure_kiosk
 
     settings = settings or ConsoleSettings()
@@ -76,6 +76,7 @@ def build_app(context: Context, settings: ConsoleSettings | None = None) -> web.
     app.router.add_get("/favicon.ico", _favicon)
     app.router.add_routes(ROUTES)
     hotel.install(app)  # the hotel's pages (404 unless the organisation is a hotel) and their nav link
+    cases.install(app)  # a hotline's cases (工单) and their nav link (case categories, or any case)
     return app
 
 
