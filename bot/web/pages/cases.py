@@ -119,8 +119,9 @@ async def case_list(request: web.Request) -> web.Response:
     def load(session: Session) -> tuple[list[cases.CaseRecord], int]:
         filters: dict[str, Any] = {"status": status or None, "department": department,
                                    "overdue_at": now if overdue else None}
-        found = cases.list_cases(session, **filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
-        return found, queries.count_cases(session, **filters)
+        total = queries.count_cases(session, **filters)
+        found = queries.list_page(session, **filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, matching=total)
+        return found, total
 
     found, total = await run_db(request, load)
     pages = max(1, -(-total // PER_PAGE))
