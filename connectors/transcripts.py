@@ -127,11 +127,17 @@ def _record_bot(session: Session, conversation: str, event: dict[str, Any], at: 
         calls.add_turn(session, conversation, Speaker.SYSTEM, describe_payload(custom), at=at)
 
 
+HANDOVER_KEYS = ("wanted", "caller", "matter", "urgent")
+"""What the receptionist tells the operator it understood (bot/dialogue/flows/connecting.py `handover`)."""
+
+
 def describe_payload(payload: dict[str, Any]) -> str:
     """A channel payload for the transcript, without its dial string."""
     kind = payload.get("type")
     if kind == "transfer":
-        return f"[transfer to {payload.get('target')}, {payload.get('mode')}]"
+        handover = payload.get("handover") if isinstance(payload.get("handover"), dict) else {}
+        told = "; ".join(f"{key}: {str(value)[:200]}" for key, value in handover.items() if key in HANDOVER_KEYS)
+        return f"[transfer to {payload.get('target')}, {payload.get('mode')}{'; ' + told if told else ''}]"
     if kind == "hangup":
         return f"[hangup: {payload.get('reason')}]"
     if kind == "record":

@@ -29,6 +29,7 @@ ZH: dict[str, str] = {
     "No calls at the moment.": "目前没有通话。", "Staff presence": "员工状态", "Presence": "状态", "Save": "保存",
     "No organisation has been imported yet.": "尚未导入组织机构。",
     "Wake-up calls not answered": "无人应答的叫醒服务", "last 24 hours": "最近24小时",
+    "For the operator": "转人工的来电", "Wanted": "要找",
     "Not saved: the organisation changed while you were editing (someone saved it or changed a presence). Your text is below; open the page again to start from the current organisation, then make your change there.":
         "未保存：您编辑期间组织机构已被修改（有人保存过，或改了员工状态）。您的文本保留在下方；请重新打开本页，在最新的组织机构上再做修改。",
     "available": "在岗", "busy": "忙碌", "in_meeting": "开会中", "away": "外出", "on_leave": "休假",

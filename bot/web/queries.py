@@ -131,6 +131,53 @@ def calls_in_progress(session: Session, now: dt.datetime, within: dt.timedelta =
     return _summaries(session, rows)
 
 
+HANDOVER_TURN = "[transfer to operator"
+"""The transcript's mark of a call put through to the operator (connectors/transcripts.py)."""
+_HANDOVER_PART = re.compile(r";\s*(wanted|caller|matter|urgent): ([^;\]]*)")
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A live call being put through to the operator: what the receptionist understood, and the
+    conversation so far, so that the operator never asks again."""
+
+    call: CallSummary
+    understood: dict[str, str]
+    """wanted, caller, matter, urgent: as the receptionist told the channel."""
+    turns: list[tuple[str, str]]
+    """(who, text): the caller's and the receptionist's words so far, oldest first."""
+
+
+def handed_to_operator(session: Session, now: dt.datetime, within: dt.timedelta = dt.timedelta(hours=12),
+                       recent_turns: int = 8) -> list[Handover]:
+    """Live calls whose latest transfer is to the operator, oldest first (the longest waiting on top)."""
+    handing = select(TurnRow.call_id).where(TurnRow.who == "system", TurnRow.text.like(f"{HANDOVER_TURN}%"))
+    rows = session.execute(
+        select(CallRow).where(CallRow.ended_at.is_(None), CallRow.started_at >= now - within,
+                              CallRow.id.in_(handing)).order_by(CallRow.started_at).limit(20)
+    ).scalars().all()
+    handovers = []
+    for summary, row in zip(_summaries(session, list(rows)), rows, strict=True):
+        turns = session.execute(select(TurnRow).where(TurnRow.call_id == row.id)
+                                .order_by(TurnRow.id.desc()).limit(200)).scalars().all()
+        transfers = [t for t in turns if t.who == "system" and t.text.startswith("[transfer to")]
+        if not transfers or not transfers[0].text.startswith(HANDOVER_TURN):
+            continue  # put through to someone else since
+        understood = {key: value.strip() for key, value in _HANDOVER_PART.findall(transfers[0].text)}
+        said = [(t.who, t.text) for t in reversed(turns) if t.who != "system"][-recent_turns:]
+        handovers.append(Handover(summary, understood, said))
+    return handovers
+
+
+def was_handed_to_operator(session: Session, conversation: str) -> bool:
+    """The call was put through to the operator at some point: the operator may read its transcript."""
+    return session.execute(
+        select(TurnRow.id).join(CallRow, CallRow.id == TurnRow.call_id)
+        .where(CallRow.conversation == conversation, TurnRow.who == "system",
+               TurnRow.text.like(f"{HANDOVER_TURN}%")).limit(1)
+    ).first() is not None
+
+
 def _summaries(session: Session, rows: list[CallRow]) -> list[CallSummary]:
     ids = [row.id for row in rows]
     counts: dict[int, int] = {}

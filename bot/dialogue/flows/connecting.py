@@ -112,7 +112,24 @@ class Connecting(TurnBase):
             if person is None or not person.mobile:
                 return None
             step = replace(step, destination=person.mobile)
-        return step.transfer_payload()
+        payload = step.transfer_payload()
+        if step.target == OPERATOR:
+            handover = self.handover()
+            if handover:
+                payload["handover"] = handover
+        return payload
+
+    def handover(self) -> dict[str, Any]:
+        """What the receptionist understood, for the operator taking the call (the live board and the
+        transcript show it, so the operator never asks again): whom the caller wanted, who they are,
+        what about, urgent. Only what the caller said and directory names: never a number."""
+        c = self.c
+        wanted = self.__dict__.get("_wanted_before_operator") or (
+            c.target if c.target and c.target not in {OPERATOR} and c.target_kind != "operator" else None)
+        who = (c.caller_name or "") + (f"（{c.caller_company}）" if c.caller_company else "")
+        found = {"wanted": self.name_for(wanted) if wanted else None, "caller": who or None,
+                 "matter": (c.purpose or "")[:200] or None, "urgent": True if c.urgent else None}
+        return {key: value for key, value in found.items() if value}
 
     def transfer_result(self, result: str) -> None:
         c = self.c
@@ -231,6 +248,8 @@ class Connecting(TurnBase):
 
     def to_operator(self, phrase: str | None) -> None:
         c = self.c
+        if c.target and c.target != OPERATOR and c.target_kind != "operator":
+            self.__dict__["_wanted_before_operator"] = c.target  # for the handover: whom they wanted first
         c.target, c.target_kind = OPERATOR, "operator"
         step = next((s for s in plan_call(self.d, OPERATOR, self.caller(), self.now).steps if s.is_transfer), None)
         if step is None:  # nobody at the switchboard now (after hours): a message, not a promise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -36,6 +37,8 @@ class Board:
     new_messages: int
     flagged_messages: int
     waiting_visitors: int
+    handovers: list[queries.Handover] = dataclasses.field(default_factory=list)
+    """Live calls being put through to the operator, with what the receptionist understood."""
     failed_wakeups: int | None = None
     """A hotel's wake-up calls unanswered after every retry in the last 24 hours; None elsewhere."""
 
@@ -49,6 +52,7 @@ def _board(session: Session, directory: Directory | None, now: dt.datetime) -> B
     hotel = directory is not None and directory.organization.kind is OrgKind.HOTEL
     return Board(live=queries.calls_in_progress(session, now), new_messages=len(unhandled) + len(notified),
                  flagged_messages=sum(1 for m in notified if m.flagged_at), waiting_visitors=len(waiting),
+                 handovers=queries.handed_to_operator(session, now),
                  failed_wakeups=wakeups.count_failed_since(session, now - dt.timedelta(hours=24)) if hotel else None)
 
 

@@ -1,8 +1,9 @@
 """Calls: the searchable list, one call with its transcript and recording, turn review, and
 the export of misunderstood turns as NLU training data.
 
-Operators see the list and a call's details; transcripts and recordings need a supervisor,
-and every view of either is written to the audit log.
+Operators see the list and a call's details, and the transcript of a call handed to the operator
+(they are taking it over); other transcripts and recordings need a supervisor, and every view of
+either is written to the audit log.
 """
 
 from __future__ import annotations
@@ -59,19 +60,22 @@ async def call_detail(request: web.Request) -> web.Response:
     conversation = request.match_info["conversation"]
     may_review = signed.user.role.allows(Role.SUPERVISOR)
 
-    def load(session: Session) -> tuple[call_records.CallRecord | None, list[queries.TurnMark]]:
+    def load(session: Session) -> tuple[call_records.CallRecord | None, list[queries.TurnMark], bool]:
         record = call_records.get_call(session, conversation)
-        if record is None or not may_review:
-            return record, []
+        # an operator reads the transcript of a call handed to the operator: they are taking it over
+        may_read = may_review or (record is not None and queries.was_handed_to_operator(session, conversation))
+        if record is None or not may_read:
+            return record, [], False
         audit(session, request, "transcript.view", conversation)
-        return record, queries.turn_marks(session, conversation)
+        return record, queries.turn_marks(session, conversation), may_read
 
-    record, marks = await run_db(request, load)
+    record, marks, may_read = await run_db(request, load)
     if record is None:
         raise web.HTTPNotFound(text="No such call.")
     directory = await current_directory(request)
-    turns = list(zip(record.transcript, marks)) if may_review else []
+    turns = list(zip(record.transcript, marks)) if may_read else []
     return render(request, "call.html", zone=zone_of(directory), call=record, turns=turns, may_review=may_review,
+                  may_read=may_read,
                   intents=nlu_export.known_intents() if may_review else ())
 
 
