@@ -236,6 +236,20 @@ def test_do_not_disturb_takes_a_message(call):
     assert not transfers(reply) and "不方便接听" in text_of(reply) and call.pending == "guest_offer"
 
 
+def test_saying_the_guest_stays_here_is_not_the_message_and_new_content_at_the_read_back_replaces_it(call, hotel):
+    call.start()
+    call.says("喂 你好 我找李晓明 他住你们这儿", "request_person")
+    reply = call.says("那 留个言吧 我叫周凯 电话13912345678", "leave_message")
+    assert "留什么话" in text_of(reply) and "住你们这儿" not in text_of(reply)
+    reply = call.says("就说明天早上八点在大堂等他", "inform")
+    assert "内容：明天早上八点在大堂等他" in text_of(reply)
+    reply = call.says("哦 你就跟他说改到九点了", "inform")
+    assert "内容：改到九点了" in text_of(reply)
+    call.says("对", "affirm")
+    (saved,) = messages_of(hotel, "hotel-call-1")
+    assert saved.text.endswith("：改到九点了") and "李晓明" in saved.text and saved.caller_name == "周凯"
+
+
 def test_a_no_calls_guest_gets_the_same_answers_as_an_absent_one(receptionist):
     answers = []
     for i, name in enumerate(("Jean-Luc Lefèvre", "Pierre Dupont")):

@@ -73,6 +73,10 @@ _WHICH_ROOM = re.compile(r"(?:能|可以)?(?:告诉我|查一下|问一下)?(?:�
                          r"\b(?:what|which) room(?: number)?(?: is| does)?|\bhis room number\b|\bher room number\b|"
                          r"\bthe room number (?:of|for)\b|\broom number is\b", re.IGNORECASE)
 """A caller asking which room a guest is in: never told."""
+_ONLY_STAYING = re.compile(r"^(?:她|他|客人|人)?(?:就|是)?(?:住|住在|入住)(?:在)?(?:你们|您们|贵)?(?:这儿|这里|这|那儿|酒店|宾馆|店里)?"
+                           r"(?:的|呢|吧|啊)?$|^(?:she|he)(?:'s| is) (?:staying|a guest)(?: (?:here|with you|at your hotel))?$",
+                           re.IGNORECASE)
+"""A "matter" that only says the guest is staying ("她住你们这儿"): not what the call is about."""
 _STRONG = {GuestCall.CONNECT, GuestCall.TAKE_MESSAGE, GuestCall.ASK_ROOM}
 """Decisions only a guest's name matching a registered guest gives."""
 _ASKING = {GuestCall.ASK_GUEST, GuestCall.ASK_GUEST_NAME, GuestCall.ASK_FULL_NAME, GuestCall.ASK_ROOM}
@@ -342,6 +346,8 @@ class Hotel(TurnBase):
                    "name": decision.name or name, "room": room, "asked": decision.kind.value,
                    "phrase": decision.phrase, "stay": decision.stay_id}
         c.misunderstood = 0
+        if c.purpose and _ONLY_STAYING.search(c.purpose):
+            c.purpose = None  # "她住你们这儿" says whom they want, not what about
         if decision.kind in _STRONG and decision.stay_id is not None:
             self.attend_to_a_vip(decision.stay_id)
         if decision.kind is GuestCall.CONNECT and c.channel != "phone":

@@ -71,7 +71,7 @@ class MessageTaking(TurnBase):
                 return self.misunderstood(lambda: self.ask(Pending.MESSAGE, "ask_callback_again"))
             c.message["number"] = number
         elif field == "text":
-            c.message["text"] = matter_of(text) or parse.clean_matter(text) or text[:200]
+            c.message["text"] = new_content(text) or matter_of(text) or parse.clean_matter(text) or text[:200]
             c.urgent = c.urgent or parse.is_urgent(text)
         if field != "text" and not c.message.get("text"):
             c.message["text"] = matter_of(text, answering=True) or ""  # "我姓吕 电话… 就是问下那批托盘…"
@@ -93,6 +93,9 @@ class MessageTaking(TurnBase):
             self.next_message_field()  # read back again, with only that field changed
         elif fix is not None:
             self.ask_again_for(fix.field)
+        elif new_content(text):
+            c.message["text"] = new_content(text)  # "就说明天早上八点在大堂等她": what the message says
+            self.next_message_field()
         elif parse.yes_no(text, intent) is True or harvest(text, entities, c.caller_id).callback:
             self.save_message()  # "对", or the number said again
         elif parse.yes_no(text, intent) is False:
@@ -167,3 +170,20 @@ def _digits(number: str | None) -> str:
     """The number's digits without a leading 86 country code, to compare a repetition."""
     digits = "".join(ch for ch in number or "" if ch.isdigit())
     return digits[2:] if digits.startswith("86") and len(digits) > 11 else digits
+
+
+_SAYS = re.compile(r"^(?:那|嗯|呃|对|哦)?[\s,，]*(?:(?:你|您)?就说|(?:你|您)?就?(?:跟|和)(?:她|他|他们)说|(?:你|您)?就?告诉(?:她|他|他们)|"
+                   r"麻烦(?:你)?转告(?:她|他)?|帮我转告(?:她|他)?|请(?:她|他)|让(?:她|他))[\s,，:：]*(?P<said>.{2,})$|"
+                   r"^(?:oh|um|uh|ok|so)?[\s,]*(?:just )?(?:tell (?:her|him|them)|let (?:her|him|them) know|say|the message is)"
+                   r"[\s,:]+(?:that )?(?P<said_en>.{2,})$", re.IGNORECASE)
+
+
+def new_content(text: str) -> str | None:
+    """What the message should say, said at the read-back ("就说明天早上八点在大堂等她", "tell her I'll be
+    late"): the content, replacing what was understood before; None when it is not that."""
+    found = _SAYS.match(text.strip())
+    if not found:
+        return None
+    said = (found.group("said") or found.group("said_en") or "").strip(" 。.,，")
+    asking = re.match(r"^(?:那|嗯|呃|对|哦)?[\s,，]*(请|让)(她|他)", text.strip())  # "请她回电": kept whole
+    return f"{asking.group(1)}{asking.group(2)}{said}" if asking else said
