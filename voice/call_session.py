@@ -7,6 +7,7 @@
     transfer payload ─▶ voice/transfer.py ─▶ transfer_result to the dialogue ─▶ its replies spoken
     the dialogue silent for `dialogue_timeout_s` ─▶ the fail-safe prompt, then the operator
     the caller silent for `silence_s` ─▶ "are you still there?"; as long again ─▶ goodbye, hang up
+    hangup payload (after the goodbye) ─▶ the line open until the caller's BYE, or CALLER_HANGS_UP_FIRST_S ─▶ our BYE
     no RTP from the caller for `rtp_timeout_s`, or the call over `max_call_s` ─▶ ended (watched by `_watch`)
 
 Every wait has a time-out or ends with the call; the tasks a session starts are kept and
@@ -65,6 +66,14 @@ MAX_BRIDGED_CALL_S = 4 * 3600.0
 """The longest call once it is put through to staff (counted from the answer, like MAX_CALL_S): a staff
 conversation may well last over an hour, but not four; that is a line left open. Both sides are told, then
 it ends. Silence is never timed while bridged (the staff member and the caller may both be listening)."""
+CALLER_HANGS_UP_FIRST_S = 3.0
+"""When the dialogue ends the call (its `hangup` payload, after the goodbye), the line stays open this long
+after the goodbye has played, and the caller hangs up first: the seed rulebook's 通话结束时等对方先挂机, as a
+switchboard operator does, so a caller still saying "thanks, bye" is not cut off and the end of the goodbye
+is not clipped by a BYE sent with its last packet. Their BYE in that time ends the call at once (a caller
+hang-up; the gateway sends none); otherwise the gateway sends its BYE when the time is up. Nothing said or
+keyed meanwhile is a new turn (the conversation is over), and a stop (Gateway.close), the RTP time-out and
+the maximum duration still end the call at once."""
 WATCH_TICK_S = 1.0
 """How often a call's RTP counter and age are looked at (shorter when tests shorten the limits)."""
 
@@ -132,6 +141,7 @@ class SessionServices:
     rtp_timeout_s: float = RTP_TIMEOUT_S
     max_call_s: float = MAX_CALL_S
     max_bridged_call_s: float = MAX_BRIDGED_CALL_S
+    caller_hangs_up_first_s: float = CALLER_HANGS_UP_FIRST_S
 
 
 @dataclass
@@ -173,6 +183,9 @@ class CallSession:
     recording: Path | None = None
     announced: list[str] = field(default_factory=list)
     """Announcements spoken to callees (announced transfers)."""
+    hung_up_by: str = ""
+    """Who ended the call, as the session saw it (the UA's `Hangup.by`): "caller" (their BYE or CANCEL),
+    "gateway" (our BYE), "timeout" (no ACK); "" when the gateway hung up after the session had finished."""
 
     def __post_init__(self) -> None:
         self._inputs: asyncio.Queue[tuple[str, float, float] | None] = asyncio.Queue()
@@ -198,6 +211,8 @@ class CallSession:
         """When the caller last spoke or keyed something (time.monotonic), for the silence timer."""
         self._callee: Call | None = None
         """The staff member's call while the caller is bridged to it."""
+        self._said_goodbye = False
+        """The dialogue has said goodbye: the line is only open for the caller to hang up first."""
 
     # ------------------------------------------------------------------ the call
 
@@ -315,6 +330,7 @@ class CallSession:
                 barged = not await self._speak(self.call, reply.text) and self._has_input()
             elif reply.kind == "hangup":
                 self.outcome = "hangup"
+                await self._let_the_caller_hang_up_first()
                 return True
             elif reply.kind == "transfer" and depth < 5:
                 follow = await self._transfer(reply.custom)
@@ -328,6 +344,22 @@ class CallSession:
 
     def _has_input(self) -> bool:
         return not self._inputs.empty() or bool(self._digits)
+
+    async def _let_the_caller_hang_up_first(self) -> None:
+        """The goodbye has played: keep the line open until the caller hangs up, at most
+        `caller_hangs_up_first_s`, then send our BYE (CALLER_HANGS_UP_FIRST_S). Whatever ends the call
+        meanwhile (their BYE, a stop, a timer) ends this wait at once."""
+        self._said_goodbye = True
+        self._listening = False  # the conversation is over: nothing said or keyed now is a turn
+        if self._digit_timer is not None:
+            self._digit_timer.cancel()
+        self._digits.clear()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._gone.wait(), self.services.caller_hangs_up_first_s)
+        if not self._gone.is_set() and self._ending is None:
+            log.info("call %s: the caller did not hang up within %.1f s of the goodbye: hanging up",
+                     self.conversation, self.services.caller_hangs_up_first_s)
+            await self.call.hangup()
 
     # ------------------------------------------------------------------ transfers
 
@@ -496,6 +528,7 @@ class CallSession:
         while True:
             event = await self.call.events.get()
             if isinstance(event, Hangup):
+                self.hung_up_by = self.hung_up_by or event.by
                 self._gone.set()
                 self._inputs.put_nowait(None)
                 return
@@ -595,7 +628,7 @@ class CallSession:
             return
         self._ending = self.outcome = outcome
         self._listening = False
-        if notice is not None:
+        if notice is not None and not self._said_goodbye:  # after the goodbye: just the BYE
             text = phrase(notice, self.language)
             callee = self._callee
             if callee is not None:
