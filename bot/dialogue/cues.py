@@ -28,6 +28,31 @@ _SELLING = (r"推广|合作|产品|介绍|优惠|促销|代理|加盟|报价|方
 _NUMBER = (r"电话|号码|手机|联系方式|微信|怎么联系|多少号|分机|number|mobile|cell|phone|contact|reach (?:him|her|them)|"
            r"whatsapp|wechat|extension")
 
+_THEIR_NUMBER = re.compile(
+    r"(?:把|给我|告诉我|发我|报一下|说一下|要一下|问一下|查一下|要个)[^，。,.]{0,12}?(?:手机|电话|号码|联系方式|微信)|"
+    r"(?:手机|电话|号码|手机号|联系方式|微信)(?:号码?)?(?:是|是多少|多少|给我|发我|告诉我)|"
+    r"\b(?:what'?s|what is|give me|could (?:i|you)(?: maybe)? (?:get|have|give me)|can (?:i|you) (?:get|have|give me)|"
+    r"may i (?:get|have)|need|want|send me)\b[^.?!]{0,40}?\b(?:mobile|cell|phone number|number|contact details|wechat)\b",
+    re.IGNORECASE)
+"""Asking for somebody's number ("把吴晓军的手机号给我", "陈总的手机号是多少", "what's Director Zheng's
+mobile", "could I get Qiu Feng's mobile number")."""
+_OWN_NUMBER = re.compile(r"打我(?:这个|的)?(?:手机|电话)|我(?:的)?(?:手机|电话)(?:号)?(?:是|就是|打)|"
+                         r"(?:电话|手机)[^，。,.]{0,6}(?:打不通|没人接|接不通)|"
+                         r"回个?电话|回电|回我|留个?(?:电话|号码|手机)|\d{7,}|[零一二三四五六七八九幺]{7,}|"
+                         r"\b(?:my (?:number|mobile|cell|phone)|call me (?:on|at)|reach me (?:on|at)|call ?back)\b",
+                         re.IGNORECASE)
+"""The caller's own number, or a line that does not answer: not asking for one ("电话就打我这个手机",
+"司机电话一直打不通")."""
+
+
+def asks_for_a_number(text: str) -> bool:
+    """The caller asks for somebody's phone number, in so many words."""
+    text = text or ""
+    return bool(_THEIR_NUMBER.search(text)) and not (_OWN_NUMBER.search(text) and not re.search(
+        r"(?:他|她|他们|[^我你]的)(?:手机|电话|号码)|\b(?:his|her|their|'s) (?:mobile|cell|number|phone)", text,
+        re.IGNORECASE))
+
+
 _LEAVING = (r"再见|拜拜|挂|谢谢|多谢|感谢|没事了|没别的|没有了|不用了|就这样|就这些|算了|好的|好吧|行|嗯|"
             r"bye|thank|cheers|that'?s (?:all|it)|nothing else|no(?:pe)?\b|ok|okay|great|fine|see you")
 
@@ -46,7 +71,13 @@ NEEDS_CUE: dict[str, re.Pattern[str]] = {
 
 
 def plausible_intent(intent: str | None, text: str) -> str | None:
-    """`intent`, or None when it is one that needs a cue word and the text has none."""
+    """`intent`, or None when it is one that needs a cue word and the text has none. A request for
+    somebody's number said in so many words is `ask_phone_number` whatever the NLU read, and a number
+    mentioned without asking for one is not."""
+    if asks_for_a_number(text):
+        return "ask_phone_number"
+    if intent == "ask_phone_number" and _OWN_NUMBER.search(text or ""):
+        return None
     pattern = NEEDS_CUE.get(intent or "")
     if pattern is None:
         return intent
@@ -104,3 +135,13 @@ def language_asked_for(text: str) -> str | None:
     if _ENGLISH.search(text or ""):
         return "en"
     return "zh" if _CHINESE.search(text or "") else None
+
+
+_FILLERS = re.compile(r"喂|你好|您好|听得到吗|听得见吗|能听到吗|听到了吗|有人吗|那个|这个|呃|嗯|啊|哎|诶|唉|哦|"
+                      r"\b(?:hello|hi|hey|um+|uh+|er+|hm+|can you hear me|are you there|anyone there)\b",
+                      re.IGNORECASE)
+
+
+def only_fillers(text: str) -> bool:
+    """"喂 喂 听得到吗 那个 呃", "hello? um": nothing said yet but sounds that keep the line."""
+    return not re.sub(r"[\W_]+", "", _FILLERS.sub("", text or ""))

@@ -28,6 +28,7 @@ from bot.db.tables import utcnow
 from bot.dialogue import parse
 from bot.dialogue.cues import (
     asks_for_a_human,
+    asks_for_a_number,
     language_asked_for,
     plausible_intent,
     request_tails,
@@ -265,7 +266,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             c.urgent, c.calm = False, True
         elif intent == "urgent" or parse.is_urgent(text):
             c.urgent, c.calm = True, False
-            if intent in _NOT_IN_AN_EMERGENCY:
+            if intent in _NOT_IN_AN_EMERGENCY and not (intent == "ask_phone_number" and asks_for_a_number(text)):
                 intent = None  # "仓库报警器一直在响" is not a sales call, "找值班的" not a request for a number
         named = next((found for tail in request_tails(text) if (found := self.named_target(tail))), None)
         if intent == "request_operator" or asks_for_a_human(text):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.dialogue import parse
-from bot.dialogue.cues import put_through_to
+from bot.dialogue.cues import only_fillers, put_through_to
 from bot.dialogue.flows.base import TurnBase, _count_word
 from bot.dialogue.frame import MIN_MATTER_CHARS
 from bot.dialogue.phrases import say
@@ -70,7 +70,7 @@ class Finding(TurnBase):
             self.ask(Pending.WHOM if c.pending == Pending.WHOM else None, "how_can_i_help")
         elif c.pending == Pending.MATTER or intent == "inform":
             self.ask(Pending.OFFER_OPERATOR, "faq_unknown")
-        elif intent in {"request_person", "visitor_checkin"}:
+        elif intent in {"request_person", "visitor_checkin"} and not only_fillers(text):
             self.not_found(text)
         else:
             self.not_understood()
