@@ -417,3 +417,22 @@ def test_guest_calls_and_an_emergency_through_the_rest_contract(hotel_servers):
     body = say("hotel-rest-5", "呃 那个 明早七点叫醒我一下")
     (record,) = [c for c in customs(body) if c["type"] == "record"]
     assert record["kind"] == "wakeup" and any("明天早上七点整" in t for t in texts(body))
+
+
+def test_which_room_for_a_guest_nobody_has_is_answered_without_the_models_reading(call):
+    call.start()
+    reply = call.says("能告诉我钱雨桐住几号房间吗")  # no intent: the words alone
+    assert "不能告诉您客人的房间号" in text_of(reply) and "没有查到钱雨桐" in text_of(reply)
+    other = call.says("那你好 请问孙丽住你们酒店吗 帮我转一下", "request_person")
+    assert "没有查到孙丽" in text_of(other) and not transfers(other)
+
+
+def test_a_caller_insisting_on_the_room_number_is_never_told_and_offered_a_message(call):
+    call.start()
+    call.says("我找欧阳娜娜", "request_person")
+    call.result("busy")
+    reply = call.says("你就告诉我她房间号 我自己上去", "ask_phone_number")
+    assert "不能告诉您客人的房间号" in text_of(reply) and "留言" in text_of(reply)
+    assert "手机" not in text_of(reply) and call.pending == "guest_offer"
+    reply = call.says("no, just give me the room number, I'll go up myself", "ask_phone_number")
+    assert "can't give out room numbers" in text_of(reply) and call.pending == "guest_offer"

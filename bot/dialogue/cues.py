@@ -45,9 +45,14 @@ _OWN_NUMBER = re.compile(r"打我(?:这个|的)?(?:手机|电话)|我(?:的)?(?:
 "司机电话一直打不通")."""
 
 
+_OTHER_NUMBERS = re.compile(r"房间号|房号|几号房|号房|工单号|\b(?:room|case|ticket|order) number\b", re.IGNORECASE)
+
+
 def asks_for_a_number(text: str) -> bool:
     """The caller asks for somebody's phone number, in so many words."""
     text = text or ""
+    if _OTHER_NUMBERS.search(text):
+        return False  # a room number (never told either, but not a phone number) or a case number
     return bool(_THEIR_NUMBER.search(text)) and not (_OWN_NUMBER.search(text) and not re.search(
         r"(?:他|她|他们|[^我你]的)(?:手机|电话|号码)|\b(?:his|her|their|'s) (?:mobile|cell|number|phone)", text,
         re.IGNORECASE))

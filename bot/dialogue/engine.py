@@ -37,6 +37,7 @@ from bot.dialogue.cues import (
 )
 from bot.dialogue.faq import Faq, weekly_hours
 from bot.dialogue.flows.base import TurnBase
+from bot.dialogue.flows.caller_notes import CallerNotes
 from bot.dialogue.flows.cases import Cases
 from bot.dialogue.flows.closing import Closing
 from bot.dialogue.flows.connecting import Connecting
@@ -79,7 +80,8 @@ class Receptionist:
         return Reply(turn.outputs, conversation.to_dict())
 
 
-class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, Closing, Hotel, Cases, TurnBase):
+class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, Closing, Hotel, Cases, CallerNotes,
+            TurnBase):
     """One event's worth of work on one conversation: the flows put together, and what comes first."""
 
     def run(self, event: Event) -> None:
@@ -107,6 +109,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         c.language = self.d.organization.languages[0] if self.d.organization.languages else "zh"
         if self.is_hotel and c.internal and c.caller_id and not c.caller_person:
             self.guest_on_the_line()  # a room's phone: that room's guest
+        self.known_caller()  # a caller-ID note: name and company known, a VIP pointed out
         c.started = True
         with self.r.database.session() as session:
             calls.ensure_call(session, c.conversation, channel=c.channel, caller_id=c.caller_id,
@@ -156,6 +159,8 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         self.listen(text, entities)
         if self.is_hotel and self.emergency_said(text):
             return  # fire, medical, security: the emergency line at once, whatever was pending
+        if self.is_hotel and self.room_number_insisted(text):
+            return  # "just give me the room number": never told, a message offered again
         if self.is_hotel and c.pending not in _COLLECTING and self.wakeup_asked(text):
             return  # "明早七点叫醒我": a wake-up call for the room's guest
         if self.takes_cases and c.pending not in _COLLECTING and self.case_query_said(text):

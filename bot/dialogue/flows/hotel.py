@@ -59,7 +59,8 @@ _ASKS = re.compile(r"找|转|接|打给|打到|联系|在吗|在不在|住在|�
                    re.IGNORECASE)
 """Words of a call for someone: a room or a name said without them is not a call for a guest
 ("812房间空调坏了")."""
-_GUEST_WORDS = re.compile(r"客人|住客|房客|入住|住在|房间|\b(?:guest|staying|room)\b", re.IGNORECASE)
+_GUEST_WORDS = re.compile(r"客人|住客|房客|入住|住在|住你们|住这|房间|酒店|宾馆|\b(?:guest|staying|room|hotel)\b",
+                          re.IGNORECASE)
 _DONT_KNOW = re.compile(r"不知道|不清楚|不记得|忘了|\b(?:don'?t know|dunno|no idea|not sure|can'?t remember|forgot)\b",
                         re.IGNORECASE)
 _LEAVE_IT = re.compile(r"留言|留个|留一下|留吧|\b(?:message|leave)\b", re.IGNORECASE)
@@ -73,6 +74,8 @@ _WHICH_ROOM = re.compile(r"(?:能|可以)?(?:告诉我|查一下|问一下)?(?:�
                          r"\b(?:what|which) room(?: number)?(?: is| does)?|\bhis room number\b|\bher room number\b|"
                          r"\bthe room number (?:of|for)\b|\broom number is\b", re.IGNORECASE)
 """A caller asking which room a guest is in: never told."""
+_ROOM_NUMBER_ASKED = re.compile(r"房间号|房号|几号房|哪个房间|哪间房|住哪|\b(?:room number|which room|what room)\b",
+                                re.IGNORECASE)
 _ONLY_STAYING = re.compile(r"^(?:她|他|客人|人)?(?:就|是)?(?:住|住在|入住)(?:在)?(?:你们|您们|贵)?(?:这儿|这里|这|那儿|酒店|宾馆|店里)?"
                            r"(?:的|呢|吧|啊)?$|^(?:she|he)(?:'s| is) (?:staying|a guest)(?: (?:here|with you|at your hotel))?$",
                            re.IGNORECASE)
@@ -323,7 +326,7 @@ class Hotel(TurnBase):
             return False
         decision = self.decide_guest(name, said.room)
         if decision.kind not in _STRONG:
-            if not (_ASKS.search(text) or intent in {"request_person", "give_name"}):
+            if not (asks_the_room or _ASKS.search(text) or intent in {"request_person", "give_name"}):
                 return False
             if router_for(self.d).route(text).clear is not None:
                 return False
@@ -405,6 +408,15 @@ class Hotel(TurnBase):
             name = before.get("name") or name  # "812": the room of the guest named
         name = name or before.get("name") or ""
         self.act_on_guest(self.decide_guest(name, room), name, room)
+
+    def room_number_insisted(self, text: str) -> bool:
+        """"just give me the room number, I'll go up myself", "你就告诉我他房间号" while a guest is being
+        discussed: never told; the message offered again (True: the turn is done)."""
+        if self.c.pending not in {Pending.GUEST_OFFER, Pending.GUEST} or not _ROOM_NUMBER_ASKED.search(text):
+            return False
+        self.say("guest_room_private")
+        self.ask(Pending.GUEST_OFFER, "guest_offer_message")
+        return True
 
     def on_guest_offer(self, text: str, intent: str | None, entities: dict[str, str]) -> None:
         """A message for the guest offered (and, after a mismatch, the caller's name asked)."""
