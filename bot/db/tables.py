@@ -415,3 +415,21 @@ class CaseEventRow(Base):
     note = Column(Text)
 
     case = relationship("CaseRow", back_populates="events")
+
+
+class CallerNoteRow(Base):
+    """What the front desk knows of an outside number (caller ID): who it is, VIP, nuisance
+    (bot/records/caller_notes.py). Migration: 0010_caller_notes."""
+
+    __tablename__ = "caller_notes"
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(24), nullable=False, unique=True)
+    """Digits with an optional leading +, as entered ("+8613800138000", "057188880000")."""
+    name = Column(String(100))
+    company = Column(String(200))
+    vip = Column(Boolean, nullable=False, default=False)
+    nuisance = Column(Boolean, nullable=False, default=False)
+    note = Column(Text)
+    updated_by = Column(String(100))
+    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)

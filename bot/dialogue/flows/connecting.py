@@ -37,6 +37,9 @@ class Connecting(TurnBase):
         if c.message.get("wanted"):
             self.start_message(ident)
             return
+        if self.nuisance_caller():  # a number noted as nuisance: put through to nobody (flows/caller_notes.py)
+            self.message_instead(ident)
+            return
         if c.channel == "kiosk" and kind == "person":
             self.visitor()
             return
@@ -197,7 +200,7 @@ class Connecting(TurnBase):
         """Urgent on a line that was busy: offer the operator's break-in, then a message."""
         c = self.c
         operator = next((s for s in plan_call(self.d, OPERATOR, self.caller(), self.now).steps if s.is_transfer), None)
-        if operator is None:
+        if operator is None or self.nuisance_caller():
             self.start_message(c.target or OPERATOR)
             return
         message = Step(StepKind.TAKE_MESSAGE, c.target or OPERATOR, self.target_name())
@@ -248,6 +251,9 @@ class Connecting(TurnBase):
 
     def to_operator(self, phrase: str | None) -> None:
         c = self.c
+        if self.nuisance_caller():  # the operator too: a message (flows/caller_notes.py)
+            self.message_instead(OPERATOR)
+            return
         if c.target and c.target != OPERATOR and c.target_kind != "operator":
             self.__dict__["_wanted_before_operator"] = c.target  # for the handover: whom they wanted first
         c.target, c.target_kind = OPERATOR, "operator"
