@@ -9,6 +9,8 @@ import datetime as dt
 
 import pytest
 from test_dialogue import FRIDAY_MORNING, FRIDAY_NIGHT
+from test_hotel_dialogue import T0
+from test_hotel_dialogue import hotel as hotel  # the fixture, re-exported for pytest
 
 from bot.db.engine import Database
 from bot.dialogue.engine import Receptionist
@@ -151,3 +153,15 @@ def test_a_nuisance_caller_after_hours_is_not_put_through_to_the_duty_line(demo_
     state = r.handle(None, Start("night", caller_id=KNOWN, now=FRIDAY_NIGHT)).state
     reply = r.handle(state, Heard("night", "我找李娜 很急 仓库漏水了", "urgent", 0.95))
     assert _transfers(reply) == [] and reply.state["pending"] in {"offer_message", "message"}
+
+
+def test_a_nuisance_caller_asking_for_a_hotel_guest_is_offered_a_message(hotel):
+    with hotel.session() as session:
+        caller_notes.set_note(session, "13800138000", nuisance=True)
+    r = Receptionist(hotel, DirectoryCache(hotel), load_faq(DEMO_FAQ), clock=lambda: T0)
+    state = r.handle(None, Start("pest-hotel", caller_id="+8613800138000", now=T0)).state
+    reply = r.handle(state, Heard("pest-hotel", "呃 你好 帮我找一下你们那儿住的客人欧阳娜娜", "request_person", 0.9))
+    assert _transfers(reply) == [] and reply.state["pending"] == "guest_offer" and "留言" in _texts(reply)
+    ordinary = r.handle(None, Start("ordinary-hotel", caller_id="+8613900001111", now=T0)).state
+    reply = r.handle(ordinary, Heard("ordinary-hotel", "呃 你好 帮我找一下你们那儿住的客人欧阳娜娜", "request_person", 0.9))
+    assert [t["target"] for t in _transfers(reply)] == ["guest"]

@@ -353,7 +353,9 @@ class Hotel(TurnBase):
             c.purpose = None  # "她住你们这儿" says whom they want, not what about
         if decision.kind in _STRONG and decision.stay_id is not None:
             self.attend_to_a_vip(decision.stay_id)
-        if decision.kind is GuestCall.CONNECT and c.channel != "phone":
+        if decision.kind is GuestCall.CONNECT and self.nuisance_caller():
+            self.ask(Pending.GUEST_OFFER, "guest_offer_message")  # a nuisance number (flows/caller_notes.py)
+        elif decision.kind is GuestCall.CONNECT and c.channel != "phone":
             self.ask(Pending.GUEST_OFFER, "guest_no_transfer_here", name=self.guest_name())
         elif decision.kind is GuestCall.CONNECT:
             self.say_text(guest_call_text(decision, c.language))
