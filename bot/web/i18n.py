@@ -152,6 +152,13 @@ ZH: dict[str, str] = {
     "none": "无", "Department user": "部门用户",
     "An operator with a department is a department user: they see only that department's cases and may accept, send back and reply to them.":
         "设置了部门的接线员即为部门用户：只能看到本部门的工单，并只能签收办理、退单和答复。",
+    # caller-ID notes
+    "Caller notes": "来电备注", "Caller note removed.": "来电备注已删除。", "Number": "号码", "Updated": "更新",
+    "nuisance": "骚扰", "Remove": "删除", "No caller notes yet.": "还没有来电备注。", "Edit the note": "编辑备注",
+    "Add a caller note": "添加来电备注", "VIP: pointed out on the live board": "VIP：在实时看板上提示",
+    "Nuisance: never put through, offered a message": "骚扰号码：一律不转接，只提供留言",
+    "A number is one number however it is written: +8613800138000, 13800138000 and 008613800138000 are the same. A known caller's name and company are not asked again.":
+        "同一号码不论怎么写都算一个：+8613800138000、13800138000 和 008613800138000 是同一个号码。已备注来电人的姓名和单位不再询问。",
 }
 """English text → Chinese."""
 

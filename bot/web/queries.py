@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db.tables import CallRow, TurnReviewRow, TurnRow
+from bot.records.caller_notes import CallerNote, note_for
 from bot.records.calls import Outcome
 
 _INTENT = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -35,6 +36,8 @@ class CallSummary:
     turns: int = 0
     attention: str | None = None
     """A note for the operator (a hotel's VIP guest calling or called)."""
+    caller_note: CallerNote | None = None
+    """What the front desk noted of the caller's number (calls in progress only)."""
 
     @property
     def duration_s(self) -> int | None:
@@ -128,7 +131,12 @@ def calls_in_progress(session: Session, now: dt.datetime, within: dt.timedelta =
         select(CallRow).where(CallRow.ended_at.is_(None), CallRow.started_at >= now - within)
         .order_by(CallRow.attention.is_(None), CallRow.started_at.desc()).limit(limit)
     ).scalars().all()
-    return _summaries(session, rows)
+    notes: dict[str, CallerNote | None] = {}
+    for row in rows:
+        if row.caller_id and not row.internal and row.caller_id not in notes:
+            notes[row.caller_id] = note_for(session, row.caller_id)
+    return [replace(summary, caller_note=notes.get(row.caller_id or "") if not row.internal else None)
+            for summary, row in zip(_summaries(session, list(rows)), rows, strict=True)]
 
 
 HANDOVER_TURN = "[transfer to operator"
