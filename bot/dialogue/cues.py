@@ -13,7 +13,10 @@ from __future__ import annotations
 import re
 
 _PLACE = (r"地址|在哪|哪里|哪儿|位置|怎么走|怎么去|怎么过去|怎么到|路线|几楼|地铁|公交|停车|"
-          r"address|where|located|location|directions|get (?:to|there)|find you|which floor|metro|subway|bus")
+          r"address|where (?:are|is) (?:you|your|the (?:office|company|building|centre|center|entrance))|"
+          r"where'?s (?:your|the (?:office|company|building|centre|center|entrance))|where (?:do|can) i (?:go|find|park)|"
+          r"where exactly|located|location|directions|get (?:to|there)|find you|which floor|metro|subway|bus")
+"""Words of a question about where the organisation is: not "where's my shipment", "where can I report it"."""
 _TIME = (r"几点|时间|开门|关门|下班|上班|营业|周末|节假日|假期|开放|休息|"
          r"hours|open|clos|when|weekend|holiday|what time|today|tomorrow")
 _MESSAGE = (r"留言|留个言|留话|留个话|转告|转达|带个话|告诉他|告诉她|回电|回个电话|回我|打给我|联系我|给我回|回复我|"

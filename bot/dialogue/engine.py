@@ -274,7 +274,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             if intent in _NOT_IN_AN_EMERGENCY and not (intent == "ask_phone_number" and asks_for_a_number(text)):
                 intent = None  # "仓库报警器一直在响" is not a sales call, "找值班的" not a request for a number
         named = next((found for tail in request_tails(text) if (found := self.named_target(tail))), None)
-        if intent == "request_operator" or asks_for_a_human(text):
+        if (intent == "request_operator" and named is None) or asks_for_a_human(text):  # not "总机 帮我找蒋浩"
             self.to_operator("connecting_operator")
         elif says_goodbye(text) and c.pending in _COLLECTING - {Pending.SATISFACTION}:
             if c.pending is Pending.MESSAGE_CONFIRM and parse.yes_no(text) is True:
