@@ -206,7 +206,7 @@ def test_at_the_booked_time_the_room_is_called_and_hears_the_message_twice(hotel
         sink = await rtp_sink()
         phone = await RoomPhone("wakeup_room_phone.xml", tmp_path / "phone", rtp_sink=sink.port).start()
         gw = gateway(hotel_db, tmp_path, DialPlan(routes={extension: phone.address}),
-                     clock_from(SEVEN - dt.timedelta(seconds=6)))  # the gateway starts (prompts rendered) well before the time)
+                     clock_from(SEVEN - dt.timedelta(seconds=6)))  # the gateway starts (prompts rendered) well before the time
         try:
             await gw.start()
             assert gw.wakeups.dials == []  # not yet due
