@@ -436,3 +436,10 @@ def test_a_caller_insisting_on_the_room_number_is_never_told_and_offered_a_messa
     assert "手机" not in text_of(reply) and call.pending == "guest_offer"
     reply = call.says("no, just give me the room number, I'll go up myself", "ask_phone_number")
     assert "can't give out room numbers" in text_of(reply) and call.pending == "guest_offer"
+
+
+def test_a_call_for_a_guest_read_by_the_model_as_a_complaint_is_still_a_call_for_the_guest(call):
+    call.start()
+    reply = call.says("请问你们这儿有没有住一位叫钱雨桐的客人", "complain")
+    assert "没有查到钱雨桐" in text_of(reply) and not transfers(reply)
+    assert "不好的体验" not in text_of(reply)

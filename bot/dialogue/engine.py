@@ -284,6 +284,8 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             self.change_of_mind(named.kind, named.id)  # "算了 你帮我转销售部刘经理吧"
         elif c.pending in _COLLECTING | _OFFERS and self.their_line_or_department(text):
             pass  # "那帮我转她们部门吧", "她们财务还有别人吧 随便帮我转一个"
+        elif intent == "complain" and not says_complaint(text) and self.is_hotel and self.names_a_guest(text):
+            return False  # "请问你们这儿有没有住一位叫赵婉清的客人": a call for a guest, not a complaint
         elif intent == "complain" and c.pending not in _COLLECTING and self.topic_department(text) \
                 and not says_complaint(text) and not (self.takes_cases and self.category_for(text)):
             self.begin_by_topic(self.topic_department(text) or "", text)  # "楼下烧烤摊天天弄到半夜"

@@ -338,6 +338,11 @@ class Hotel(TurnBase):
         self.act_on_guest(decision, name, said.room)
         return True
 
+    def names_a_guest(self, text: str) -> bool:
+        """The words name a guest (a person's name or a room) and speak of guests or staying."""
+        said = guest_request(_WHICH_ROOM.sub(" ", text))
+        return bool(plausible_guest_name(said.name) or said.room) and bool(_GUEST_WORDS.search(text))
+
     def decide_guest(self, name: str, room: str) -> GuestCallDecision:
         with self.r.database.session() as session:
             return decide_guest_call(session, self.d, self.now, name=name, room=room or None,
