@@ -176,7 +176,8 @@ class MessageRow(Base):
     urgent = Column(Boolean, nullable=False, default=False)
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
     status = Column(String(16), nullable=False, default="new", index=True)
-    conversation = Column(String(128))
+    conversation = Column(String(128), index=True)
+    """Indexed: each message a caller files counts the conversation's messages first. Migration: 0013."""
     notified_at = Column(UTCDateTime())
     acknowledged_at = Column(UTCDateTime())
     closed_at = Column(UTCDateTime())
@@ -433,3 +434,158 @@ class CallerNoteRow(Base):
     note = Column(Text)
     updated_by = Column(String(100))
     updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+# ---------------------------------------------------------------------------------- inquiries
+# Questions callers asked, with the answer given or the department they were passed to, and the
+# follow-ups a low satisfaction score opens (bot/records/inquiries.py). Migration: 0013_inquiries.
+
+
+class InquiryRow(Base):
+    """One question a caller asked: answered by the receptionist (address, hours, directions, an FAQ
+    entry) with the answer it gave, or not answered and passed to the department owning the topic."""
+
+    __tablename__ = "inquiries"
+
+    id = Column(Integer, primary_key=True)
+    conversation = Column(String(128), index=True)
+    asked_at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+    language = Column(String(8))
+    question = Column(Text, nullable=False)
+    kind = Column(String(16), nullable=False)
+    """"address", "hours", "directions", "faq" (answered) or "unanswered"."""
+    faq_id = Column(String(64))
+    answer = Column(Text)
+    """What the caller was told; for an unanswered question, the department's reply once given."""
+    department = Column(String(64), index=True)
+    """The department owning the topic of an unanswered question (None: nobody clear, the operator)."""
+    status = Column(String(16), nullable=False, default="answered", index=True)
+    """"answered"; an unanswered one: "open" → "connected" (put through) or "replied" (answer recorded)."""
+    message_id = Column(Integer)
+    """The callback message the caller left for the department, when they left one."""
+    callback_number = Column(String(32))
+    replied_by = Column(String(100))
+    replied_at = Column(UTCDateTime())
+
+
+class FollowUpRow(Base):
+    """A call the supervisor should follow up: a satisfaction score of 2 or less (any call, or a
+    hotline case's evaluation). open → done, with who, when and what was done."""
+
+    __tablename__ = "follow_ups"
+
+    id = Column(Integer, primary_key=True)
+    conversation = Column(String(128), index=True)
+    reason = Column(String(24), nullable=False)
+    """"low_rating" (the call's satisfaction question) or "case_rating" (a hotline case evaluated)."""
+    score = Column(Integer)
+    case_number = Column(String(24))
+    caller_id = Column(String(64))
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+    status = Column(String(16), nullable=False, default="open", index=True)
+    done_by = Column(String(100))
+    done_at = Column(UTCDateTime())
+    note = Column(Text)
+
+
+# lobby announcements (#12, point 7)
+
+
+class AnnouncementRow(Base):
+    """A scheduled lobby announcement, spoken by the kiosk and listed in the console
+    (bot/announcements.py). Migration: 0014_announcements."""
+
+    __tablename__ = "announcements"
+
+    id = Column(Integer, primary_key=True)
+    text_zh = Column(Text)
+    text_en = Column(Text)
+    days = Column(String(7))
+    """ISO weekdays it plays on, "12345" for Monday to Friday; None for a one-off."""
+    times = Column(String(200))
+    """Local times of day, "09:00,17:20"; None for a one-off."""
+    once_at = Column(DateTime)
+    """A one-off's local date and time (the organisation's zone), without a zone; None when weekly."""
+    starts_on = Column(Date)
+    ends_on = Column(Date)
+    repeat = Column(Integer, nullable=False, default=1)
+    """Times it is said in a row at each scheduled time."""
+    languages = Column(String(8), nullable=False, default="kiosk")
+    """"kiosk": in the kiosk's current language; "both": every language it has, in order."""
+    active = Column(Boolean, nullable=False, default=True)
+    created_by = Column(String(100))
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_by = Column(String(100))
+    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+# ---------------------------------------------------------------------------------- expected visitors
+# Visitors staff pre-register on the console, matched at the kiosk when they arrive
+# (bot/records/expected_visits.py). Migration: 0012_expected_visitors.
+
+
+class ExpectedVisitorRow(Base):
+    """A visitor staff expect on a day (and perhaps a time window): who, from where, for whom, why.
+    Arriving at the kiosk links it to the visit registered (`arrived_visit_id`, `arrived_at`)."""
+
+    __tablename__ = "expected_visitors"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(200), nullable=False)
+    company = Column(String(200))
+    phone = Column(String(64))
+    """Kept for the host and staff; never said or shown at the kiosk."""
+    host = Column(String(64), nullable=False, index=True)
+    """Person id of whom the visitor comes to see."""
+    day = Column(Date, nullable=False, index=True)
+    """The expected day, in the organisation's time zone."""
+    time_from = Column(String(5))
+    """"HH:MM" local; None: any time that day."""
+    time_to = Column(String(5))
+    purpose = Column(Text)
+    note = Column(Text)
+    created_by = Column(String(100))
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    arrived_visit_id = Column(Integer)
+    """The visit registered when the visitor arrived (visits.id)."""
+    arrived_at = Column(UTCDateTime())
+    cancelled = Column(Boolean, nullable=False, default=False)
+
+
+# ---------------------------------------------------------------------------------- phone use
+# Staff's requests for outside and long-distance calls and their head's approval (bot/phone_use).
+# Migration: 0011_phone_use.
+
+
+class PhoneUseRow(Base):
+    """A request to make an outside or long-distance call (长途电话申请单): requested → approved | declined,
+    decided once by the head of the requester's department. An urgent call made before approval
+    (`urgent_made_at`) must be decided within 3 days; the message sweep stamps `flagged_at` when it was
+    not (bot/phone_use/requests.py)."""
+
+    __tablename__ = "phone_use_requests"
+
+    id = Column(Integer, primary_key=True)
+    requester = Column(String(64), nullable=False, index=True)
+    """The console user name of who makes the call (通话人)."""
+    requester_name = Column(String(200), nullable=False, default="")
+    department = Column(String(64), nullable=False, index=True)
+    number = Column(String(24), nullable=False)
+    kind = Column(String(16), nullable=False)
+    """outside (a local outside line), long_distance (domestic), hk_macau, international."""
+    callee = Column(String(200))
+    """Who is called, and where (对方地区及单位)."""
+    purpose = Column(Text, nullable=False)
+    minutes = Column(Integer, nullable=False)
+    """The expected length of the call."""
+    status = Column(String(16), nullable=False, default="requested", index=True)
+    urgent_made_at = Column(UTCDateTime(), index=True)
+    """When an urgent call was made without approval; None for a request made before the call."""
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+    decided_by = Column(String(64))
+    decided_at = Column(UTCDateTime())
+    decision_note = Column(Text)
+    flagged_at = Column(UTCDateTime())
+    """When the sweep found an urgent call still undecided 3 days after it was made."""
+    flag_message = Column(Integer)
+    """The message that told the department's head."""
