@@ -220,6 +220,20 @@ class CaseCategory:
 
 
 @dataclass(frozen=True)
+class Floor:
+    """One floor of the building (the optional `floors:` section): the departments seated there, and
+    anyone seated away from their department's floor. Staff-facing only (the operator's directory)."""
+
+    name: str
+    name_en: str = ""
+    departments: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+
+    def label(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+
+@dataclass(frozen=True)
 class Directory:
     """One consistent snapshot of the organisation."""
 
@@ -233,6 +247,8 @@ class Directory:
     policy: Policy = field(default_factory=Policy)
     case_categories: tuple[CaseCategory, ...] = ()
     """The hotline's case categories (`cases.categories`), as the file lists them."""
+    floors: tuple[Floor, ...] = ()
+    """The building's floors (`floors:`), as the file lists them; empty when the file gives none."""
     version: int = 0
 
     def person(self, person_id: str) -> Person | None:
@@ -247,6 +263,14 @@ class Directory:
 
     def members(self, department_id: str) -> tuple[Person, ...]:
         return tuple(p for p in self.people if p.department == department_id)
+
+    def floor_of(self, person: Person) -> Floor | None:
+        """The floor a person sits on: their own placement, else their department's; None if not given."""
+        return (next((f for f in self.floors if person.id in f.people), None)
+                or self.department_floor(person.department))
+
+    def department_floor(self, department_id: str) -> Floor | None:
+        return next((f for f in self.floors if department_id in f.departments), None)
 
     def _people_by_id(self) -> dict[str, Person]:
         cached = self.__dict__.get("_people_index")

@@ -26,6 +26,7 @@ from bot.org.model import (
     Department,
     Directory,
     DutyAssignment,
+    Floor,
     Holiday,
     Level,
     Organization,
@@ -284,12 +285,14 @@ def parse_span(value: str, doc: _Doc, path: str) -> Span | None:
 # --------------------------------------------------------------------------------------
 # The sections
 
-_TOP = ("organization", "hours", "holidays", "after_hours", "duty_roster", "departments", "people", "policy", "cases")
+_TOP = ("organization", "hours", "holidays", "after_hours", "duty_roster", "departments", "people", "policy", "cases",
+        "floors")
 _CASES = ("categories",)
 _CATEGORY = ("id", "name", "name_en", "keywords", "department", "deadline_days", "parent")
 _ORG = ("name", "name_en", "kind", "timezone", "languages", "operator", "address", "address_en", "emergency")
 _HOLIDAY = ("date", "to", "closed", "hours", "name")
 _DEPARTMENT = ("id", "name", "name_en", "aliases", "extension", "topics")
+_FLOOR = ("name", "name_en", "departments", "people")
 _PERSON = tuple(f.name for f in fields(Person))
 _POLICY = tuple(f.name for f in fields(Policy))
 HOTEL_POLICY = ("room_only_connect", "checkout_time", "wakeup_note")
@@ -543,6 +546,30 @@ def _check_categories(doc: _Doc, directory: Directory) -> None:
             current = parents[current]
 
 
+def _read_floor(doc: _Doc, path: str, data: Any) -> Floor | None:
+    """One entry of `floors:` (docs/organisation.md, "`floors:` (optional)"): a name, the departments, any people."""
+    section = _Section(doc, data, path, _FLOOR)
+    name = section.text("name", required=True)
+    if not name:
+        return None
+    return Floor(name=name, name_en=section.text("name_en"), departments=section.texts("departments"),
+                 people=section.texts("people"))
+
+
+def _check_floors(doc: _Doc, directory: Directory) -> None:
+    """Every floor names real departments and people, and nothing is on two floors."""
+    floors = directory.floors
+    _check_unique(doc, [(f"floors[{i}].name", f.name) for i, f in enumerate(floors)], "floor name")
+    known = {"departments": {d.id for d in directory.departments}, "people": {p.id for p in directory.people}}
+    what = {"departments": "department", "people": "person"}
+    for key in ("departments", "people"):
+        placed = [(f"floors[{i}].{key}", value) for i, f in enumerate(floors) for value in getattr(f, key)]
+        _check_unique(doc, placed, what[key])  # one floor each
+        for path, value in placed:
+            if value not in known[key]:
+                doc.error(path, f"no {what[key]} has the id '{value}'")
+
+
 def _check_unique(doc: _Doc, entries: list[tuple[str, str | None]], what: str) -> None:
     seen: dict[str, str] = {}
     for path, value in entries:
@@ -598,11 +625,13 @@ def _parse(doc: _Doc, data: Any, source: str, stored: bool = False) -> Directory
         people=tuple(p for _, p in people),
         policy=_read_policy(doc, root.data.get("policy"), organization.kind),
         case_categories=_read_cases(doc, root.data.get("cases")),
+        floors=tuple(f for _, f in _read_list(doc, root, "floors", _read_floor)),
     )
     paths = {f"department:{d.id}:{i}": path for i, (path, d) in enumerate(departments)}
     paths |= {f"person:{p.id}:{i}": path for i, (path, p) in enumerate(people)}
     _check_references(doc, directory, paths)
     _check_categories(doc, directory)
+    _check_floors(doc, directory)
     if doc.problems:
         problems = sorted(doc.problems, key=lambda p: (p.line or 0, p.path))
         raise OrgFileError(problems, source)
@@ -648,6 +677,9 @@ def directory_to_data(directory: Directory) -> dict[str, Any]:
     }
     if directory.policy != Policy():
         data["policy"] = _policy_data(directory.policy, hotel=org.kind is OrgKind.HOTEL)
+    if directory.floors:
+        data["floors"] = [_compact({"name": f.name, "name_en": f.name_en, "departments": list(f.departments),
+                                    "people": list(f.people)}) for f in directory.floors]
     if directory.case_categories:
         data["cases"] = {"categories": [_compact({
             "id": c.id, "name": c.name, "name_en": c.name_en, "keywords": list(c.keywords),

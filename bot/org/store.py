@@ -20,7 +20,7 @@ from bot.db.tables import DepartmentRow, DutyRow, OrganizationRow, PersonRow, ut
 from bot.org.model import Department, Directory, Person, Presence
 from bot.org.orgfile import directory_to_data, parse_org_data
 
-_SETTINGS_SECTIONS = ("organization", "hours", "holidays", "after_hours", "policy", "cases")
+_SETTINGS_SECTIONS = ("organization", "hours", "holidays", "after_hours", "policy", "cases", "floors")
 
 
 class NoOrganization(LookupError):

@@ -159,6 +159,16 @@ ZH: dict[str, str] = {
     "Nuisance: never put through, offered a message": "骚扰号码：一律不转接，只提供留言",
     "A number is one number however it is written: +8613800138000, 13800138000 and 008613800138000 are the same. A known caller's name and company are not asked again.":
         "同一号码不论怎么写都算一个：+8613800138000、13800138000 和 008613800138000 是同一个号码。已备注来电人的姓名和单位不再询问。",
+    # the operator's directory (通讯录: by department, by floor, frequent; search)
+    "Directory": "通讯录", "Quick lookup": "快速查找", "Open the directory": "打开通讯录", "Find someone": "查找",
+    "name, pinyin initials, English name, extension, department or title": "姓名、拼音首字母、英文名、分机、部门或职务",
+    "Extensions and department lines are for putting calls through; mobile numbers are never shown here. Presence is changed on the live board.":
+        "分机和部门总机用于转接来电；这里从不显示手机号码。员工状态请在实时看板上修改。",
+    "Search results": "查找结果", "Nothing matches.": "没有找到。", "By department": "按部门", "By floor": "按楼层",
+    "Frequent": "常找", "Most asked for, last 30 days": "近 30 天最常找", "Asked for": "被找次数",
+    "Nobody has been asked for in the last 30 days.": "近 30 天还没有来电找过人。", "Title": "职务",
+    "Department line": "部门总机", "Change it on the live board": "在实时看板上修改", "Floor not given": "未填楼层",
+    "The organisation file gives no floors (the optional floors: section).": "组织文件中没有填写楼层（可选的 floors: 部分）。",
 }
 """English text → Chinese."""
 

@@ -1,6 +1,18 @@
 """One module per console page (or group of pages); each has a `routes` table."""
 
-from bot.web.pages import board, caller_notes, calls, kiosk, messages, organisation, signin, stats, users, visitors
+from bot.web.pages import (
+    board,
+    caller_notes,
+    calls,
+    directory,
+    kiosk,
+    messages,
+    organisation,
+    signin,
+    stats,
+    users,
+    visitors,
+)
 
-ROUTES = [*signin.routes, *board.routes, *calls.routes, *messages.routes, *visitors.routes,
-          *organisation.routes, *users.routes, *stats.routes, *kiosk.routes, *caller_notes.routes]
+ROUTES = [*signin.routes, *board.routes, *calls.routes, *messages.routes, *visitors.routes, *organisation.routes,
+          *users.routes, *stats.routes, *kiosk.routes, *caller_notes.routes, *directory.routes]

@@ -26,6 +26,7 @@ from bot.web.app import (
     run_db,
     zone_of,
 )
+from bot.web.pages.directory import QUICK_FREQUENT, frequent_targets
 from bot.web.roles import Role
 
 routes = web.RouteTableDef()
@@ -56,20 +57,21 @@ def _board(session: Session, directory: Directory | None, now: dt.datetime) -> B
                  failed_wakeups=wakeups.count_failed_since(session, now - dt.timedelta(hours=24)) if hotel else None)
 
 
-async def _page(request: web.Request, template: str) -> web.Response:
+async def _page(request: web.Request, template: str, quick_lookup: bool = False) -> web.Response:
     require(request, Role.OPERATOR)
     directory = await current_directory(request)
     now = utcnow()
     board = await run_db(request, _board, directory, now)
+    quick = await run_db(request, frequent_targets, directory, QUICK_FREQUENT) if quick_lookup and directory else []
     duty: Person | None = duty_person(directory, now) if directory else None
     state = open_state(directory, now) if directory else None
     return render(request, template, zone=zone_of(directory), board=board, directory=directory, duty=duty,
-                  state=state, now=now, presences=list(Presence))
+                  state=state, now=now, presences=list(Presence), quick=quick)
 
 
 @routes.get("/")
 async def live_board(request: web.Request) -> web.Response:
-    return await _page(request, "board.html")
+    return await _page(request, "board.html", quick_lookup=True)
 
 
 @routes.get("/board/live")
