@@ -20,12 +20,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.config import CHANNELS, DEMO_ORG, PROJECT_ROOT
-from bot.db.engine import open_database
+from bot.db.engine import Database, open_database
 from bot.launcher import action_command, rasa_command
 from bot.org.orgfile import parse_org_file
 from bot.org.store import replace_directory
@@ -87,6 +89,8 @@ class Servers:
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    prepare: Callable[[Database], None] | None = None
+    """Fills the servers' database before they start (an organisation of the test's own); None: the demo."""
 
     @property
     def rasa_url(self) -> str:
@@ -108,7 +112,14 @@ class Servers:
     # ------------------------------------------------------------------ processes
 
     def start(self) -> Servers:
-        import_demo_org(self.db_url)
+        if self.prepare is None:
+            import_demo_org(self.db_url)
+        else:
+            database = open_database(self.db_url)
+            try:
+                self.prepare(database)
+            finally:
+                database.close()
         self.start_actions(wait=False)
         self._spawn("rasa", rasa_command(self.model))
         self._wait("actions", f"{self.action_url}/health", bearer(self.action_secret))
@@ -188,6 +199,33 @@ class Servers:
             raise RuntimeError(f"calls show {sender} failed: {answer.stderr}")
         shown = json.loads(answer.stdout)
         return shown[0] if isinstance(shown, list) else shown
+
+
+@contextmanager
+def running(workdir: Path, prepare: Callable[[Database], None] | None = None) -> Iterator[Servers]:
+    """Servers on a fresh SQLite database in `workdir`, filled by `prepare`, stopped afterwards; the
+    test is skipped when no model is trained for the current data."""
+    import pytest
+
+    from bot.training import current_model
+
+    model = current_model()
+    if model is None:
+        pytest.skip("no trained dialogue model for the current config, domain and data: run `make model`")
+    started = Servers(workdir, model, f"sqlite:///{workdir / 'receptionist.db'}", prepare=prepare)
+    try:
+        started.start()
+        yield started
+    finally:
+        started.stop()
+
+
+def organisation_from(path: Path) -> Callable[[Database], None]:
+    """A `prepare` that stores the organisation file at `path`."""
+    def prepare(database: Database) -> None:
+        with database.session() as session:
+            replace_directory(session, parse_org_file(path))
+    return prepare
 
 
 def texts(messages: list[dict[str, Any]]) -> list[str]:

@@ -174,37 +174,10 @@ def test_an_organisation_without_categories_keeps_its_complaints_flow(demo_db):
 @pytest.fixture(scope="module")
 def hotline_servers(tmp_path_factory: pytest.TempPathFactory):
     """The real Rasa and action servers (tests/rasa_servers.py) on a database holding the test hotline."""
-    from rasa_servers import Servers, bearer
+    from rasa_servers import organisation_from, running
 
-    from bot.db.engine import open_database
-    from bot.launcher import rasa_command
-    from bot.training import current_model
-
-    model = current_model()
-    if model is None:
-        pytest.skip("no trained dialogue model for the current config, domain and data: run `make model`")
-    workdir = tmp_path_factory.mktemp("hotline-servers")
-
-    class HotlineServers(Servers):
-        def start(self):
-            database = open_database(self.db_url)
-            try:
-                with database.session() as session:
-                    replace_directory(session, parse_org_file(HOTLINE))
-            finally:
-                database.close()
-            self.start_actions(wait=False)
-            self._spawn("rasa", rasa_command(self.model))
-            self._wait("actions", f"{self.action_url}/health", bearer(self.action_secret))
-            self._wait("rasa", f"{self.rasa_url}/")
-            return self
-
-    started = HotlineServers(workdir, model, f"sqlite:///{workdir / 'receptionist.db'}")
-    try:
-        started.start()
+    with running(tmp_path_factory.mktemp("hotline-servers"), organisation_from(HOTLINE)) as started:
         yield started
-    finally:
-        started.stop()
 
 
 @pytest.mark.slow

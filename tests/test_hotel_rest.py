@@ -135,43 +135,20 @@ def test_a_room_corrected_in_chinese_is_the_one_asked_for():
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory):
     """The real Rasa and action servers on a database holding this module's hotel, rooms and stays."""
-    from rasa_servers import Servers, bearer
+    from rasa_servers import running
 
-    from bot.db.engine import open_database
-    from bot.launcher import rasa_command
-    from bot.training import current_model
+    def prepare(database) -> None:
+        directory = parse_org_file(HOTEL)
+        with database.session() as session:
+            replace_directory(session, directory)
+        with database.session() as session:
+            stays_csv.import_rooms(session, read_csv(ROOMS, stays_csv.ROOM_COLUMNS, stays_csv.ROOM_REQUIRED),
+                                   directory=directory)
+            stays_csv.import_stays(session, read_csv(STAYS, stays_csv.STAY_COLUMNS, stays_csv.STAY_REQUIRED),
+                                   now=T0, zone=SHANGHAI)
 
-    model = current_model()
-    if model is None:
-        pytest.skip("no trained dialogue model for the current config, domain and data: run `make model`")
-    workdir = tmp_path_factory.mktemp("hotel-rest")
-
-    class HotelServers(Servers):
-        def start(self):
-            database = open_database(self.db_url)
-            try:
-                directory = parse_org_file(HOTEL)
-                with database.session() as session:
-                    replace_directory(session, directory)
-                with database.session() as session:
-                    stays_csv.import_rooms(session, read_csv(ROOMS, stays_csv.ROOM_COLUMNS, stays_csv.ROOM_REQUIRED),
-                                           directory=directory)
-                    stays_csv.import_stays(session, read_csv(STAYS, stays_csv.STAY_COLUMNS, stays_csv.STAY_REQUIRED),
-                                           now=T0, zone=SHANGHAI)
-            finally:
-                database.close()
-            self.start_actions(wait=False)
-            self._spawn("rasa", rasa_command(self.model))
-            self._wait("actions", f"{self.action_url}/health", bearer(self.action_secret))
-            self._wait("rasa", f"{self.rasa_url}/")
-            return self
-
-    started = HotelServers(workdir, model, f"sqlite:///{workdir / 'receptionist.db'}")
-    try:
-        started.start()
+    with running(tmp_path_factory.mktemp("hotel-rest"), prepare) as started:
         yield started
-    finally:
-        started.stop()
 
 
 @dataclass
