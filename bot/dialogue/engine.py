@@ -165,6 +165,8 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             return  # "明早七点叫醒我": a wake-up call for the room's guest
         if self.takes_cases and c.pending not in _COLLECTING and self.case_query_said(text):
             return  # "查询工单 2026 1204 0001"
+        if c.channel == "kiosk" and self.kiosk_visitor_said(text):
+            return  # an expected visitor's name alone, "我改天再来" with the host away (flows/visitor.py)
         if self.anywhere(text, intent):
             return
         handler = {

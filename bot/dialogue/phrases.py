@@ -193,6 +193,16 @@ PHRASES: dict[str, dict[str, str]] = {
         "zh": "{name}现在不在。我已经为您登记；需要给{name}留言吗？",
         "en": "{name} isn't available right now. I've signed you in; would you like to leave a message for {name}?",
     },
+    # expected visitors and visitors who will come again (bot/dialogue/flows/visitor.py)
+    "visitor_expected": {
+        "zh": "{visitor}您好，{name}在等您。我已经通知{name}您到了，请您先坐一下，稍等片刻。",
+        "en": "Welcome, {visitor}. {name} is expecting you; I've let {name} know you're here. Please take a seat.",
+    },
+    "visitor_expected_welcome": {"zh": "{visitor}您好，欢迎光临。", "en": "Welcome, {visitor}."},
+    "visitor_come_again": {
+        "zh": "好的，我会转告{name}您{when}再来。谢谢您的光临，再见。",
+        "en": "Of course. I'll let {name} know you'll come back {when}. Thank you for visiting; goodbye.",
+    },
     # closing
     "ask_satisfaction": {
         "zh": "请问您对本次服务满意吗？请用一到五分评价，五分是非常满意。",

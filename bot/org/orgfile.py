@@ -256,8 +256,16 @@ class _Section:
         value = self.text(key)
         return parse_span(value, self.doc, self._at(key)) if value else None
 
-    def levels(self, key: str, default: tuple[Level, ...]) -> tuple[Level, ...]:
+    def levels(self, key: str, default: tuple[Level, ...], allow_all: bool = False) -> tuple[Level, ...]:
+        """A list of levels; where `allow_all`, also the word `all` (every level)."""
         if key not in self.data:
+            return default
+        value = self.data.get(key)
+        if allow_all and isinstance(value, str):
+            if value.strip().lower() == "all":
+                return tuple(Level)
+            self.doc.error(self._at(key), f"'{value}' is neither 'all' nor a list of levels "
+                                          "(staff, manager, director, executive)")
             return default
         result = []
         for word in self.texts(key):
@@ -435,7 +443,7 @@ def _read_policy(doc: _Doc, data: Any, kind: OrgKind) -> Policy:
         internal_pass_level=section.choice("internal_pass_level", Level, base.internal_pass_level),
         external_must_give=section.texts("external_must_give") if "external_must_give" in section.data else base.external_must_give,
         first_visit_must_give=section.texts("first_visit_must_give") if "first_visit_must_give" in section.data else base.first_visit_must_give,
-        block_sales_to=section.levels("block_sales_to", base.block_sales_to),
+        block_sales_to=section.levels("block_sales_to", base.block_sales_to, allow_all=True),
         mobile_fallback_levels=section.levels("mobile_fallback_levels", base.mobile_fallback_levels),
         private_extension_levels=section.levels("private_extension_levels", base.private_extension_levels),
         urgent_retry_busy=section.boolean("urgent_retry_busy", base.urgent_retry_busy),

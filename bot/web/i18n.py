@@ -169,6 +169,13 @@ ZH: dict[str, str] = {
     "Nobody has been asked for in the last 30 days.": "近 30 天还没有来电找过人。", "Title": "职务",
     "Department line": "部门总机", "Change it on the live board": "在实时看板上修改", "Floor not given": "未填楼层",
     "The organisation file gives no floors (the optional floors: section).": "组织文件中没有填写楼层（可选的 floors: 部分）。",
+    # expected visitors (预约访客, bot/web/pages/visitors.py)
+    "Expected visitors": "预约访客", "Expect a visitor": "登记预约访客", "Expect": "登记预约", "Expected": "预约时间",
+    "any time": "全天", "arrived": "已到", "not yet": "未到", "Nobody is expected.": "暂无预约访客。",
+    "Time from": "开始时间", "Time until": "结束时间", "Expected visitor saved.": "预约访客已登记。",
+    "Expected visit cancelled.": "预约已取消。",
+    "An expected visitor who gives their name at the kiosk is greeted as expected and signed in with the appointment; their company and purpose are not asked again. The phone number is never shown at the kiosk.":
+        "预约访客在自助机报上姓名后，会按预约接待并登记，不再询问单位和来访事由；访客电话不会在自助机上显示。",
 }
 """English text → Chinese."""
 

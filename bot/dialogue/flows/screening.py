@@ -14,6 +14,8 @@ class Screening(TurnBase):
 
     def ask_identity(self) -> None:
         c = self.c
+        if c.channel == "kiosk" and c.target_kind == "person" and self.expected_visitor_arrives():
+            return  # pre-registered (flows/visitor.py): greeted as expected, nothing more asked
         if not c.asking:
             if c.channel == "kiosk" and c.target_kind == "person":
                 self.register_visit()
