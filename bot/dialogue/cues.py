@@ -120,8 +120,11 @@ def says_goodbye(text: str) -> bool:
 
 
 def asks_for_a_human(text: str) -> bool:
-    """"你转人工吧", "叫个工作人员过来", "can I talk to a real person"."""
-    return bool(_HUMAN.search(text or ""))
+    """"你转人工吧", "叫个工作人员过来", "can I talk to a real person"; not "不用转人工了 让人给我回个电话"."""
+    return any(not _DECLINED.search(text[max(0, m.start() - 20):m.start()]) for m in _HUMAN.finditer(text or ""))
+
+
+_DECLINED = re.compile(r"(?:不用|不要|别|甭|无需|不必|不需要)[了再帮给我你]*$|\b(?:don'?t|no need to|not)\b[\w ]*$", re.I)
 
 
 def put_through_to(text: str) -> str | None:

@@ -217,7 +217,9 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             return
         if not named and self.is_hotel and self.leave_a_message_for_a_guest(text):
             return  # "帮我给欧阳娜娜留个言": for the guest, through the front desk
-        if c.target:
+        if not named and not c.target and self.question_recipient():
+            self.start_message(self.question_recipient() or "")  # about the question nobody could answer
+        elif c.target:
             self.start_message(c.target)
         else:
             c.message = {"wanted": True}

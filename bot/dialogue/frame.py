@@ -76,8 +76,11 @@ MIN_ANSWER_MATTER_CHARS = 6
 """…and after an answer to another question, a short remainder is more of that answer."""
 
 
-_MESSAGE_WISH = re.compile(r"留个?言|留个?话|带个?话|转告|(?:^|\s|那|就)留吧|留一个吧|让(?:他|她)回(?:我)?(?:个)?电话|请(?:他|她)回电|"
-                           r"leave (?:a|him a|her a) message|take a message|(?:have|ask) (?:him|her) (?:to )?call me",
+_MESSAGE_WISH = re.compile(r"留个?言|留个?话|带个?话|转告|(?:^|\s|那|就)留吧|留一个吧|"
+                           r"让(?:他|她|人|他们|她们|同事)?(?:给我)?回(?:我)?(?:个)?电话|请(?:他|她|人|他们|同事)?(?:给我)?回电|"
+                           r"给我回个?电话|"
+                           r"leave (?:a|him a|her a) message|take a message|"
+                           r"(?:have|ask) (?:him|her|them|someone) (?:to )?call me",
                            re.IGNORECASE)
 _IF_NOT_IN = re.compile(r"(?:要是|如果|万一|假如)(?:他|她|人)?(?:不在|没接|不接|没空|忙)|不在的话|不在就|不在我就|"
                         r"\bif (?:he|she|they)(?:'s| is| are)? (?:not|isn'?t|aren'?t)|\botherwise\b|if nobody answers",

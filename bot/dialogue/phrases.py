@@ -211,6 +211,15 @@ PHRASES: dict[str, dict[str, str]] = {
     "goodbye": {"zh": "谢谢您的来电，再见。", "en": "Thank you for calling. Goodbye."},
     "goodbye_kiosk": {"zh": "谢谢您的光临，再见。", "en": "Thank you for visiting. Goodbye."},
     "thanks_for_rating": {"zh": "谢谢您的评价。", "en": "Thank you for your feedback."},
+    "low_rating_sorry": {"zh": "非常抱歉这次没能让您满意，我们的主管会跟进。",
+                         "en": "I'm sorry we didn't do better this time. A supervisor will follow it up."},
+    # a question nobody here can answer (bot/dialogue/flows/inquiry.py)
+    "ask_question": {"zh": "好的，请问您想咨询什么？", "en": "Of course. What would you like to ask?"},
+    "question_passed_on": {
+        "zh": "这个问题由{name}负责答复，我帮您转过去；如果没人接，我请他们给您回电。",
+        "en": "{name} answers questions like that. I'll put you through, and if nobody answers I'll have them "
+              "call you back.",
+    },
     # a hotel (bot/dialogue/flows/hotel.py): guests and emergencies; never a room number or extension
     "greet_guest": {"zh": "{guest}您好，这里是总机，请问有什么可以帮您？",
                     "en": "{daypart}, {guest}. This is the operator; how may I help you?"},

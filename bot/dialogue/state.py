@@ -174,6 +174,9 @@ class Conversation:
     # a hotline case (bot/dialogue/flows/cases.py)
     case: dict[str, Any] = field(default_factory=dict)
     """The matter and category of the case being registered, what is asked, the number once registered."""
+    # a question the receptionist could not answer (bot/dialogue/flows/inquiry.py)
+    question: dict[str, Any] = field(default_factory=dict)
+    """{"id": the open inquiry, "department": who owns its topic (None: the operator's)}."""
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

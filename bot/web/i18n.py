@@ -176,6 +176,19 @@ ZH: dict[str, str] = {
     "Expected visit cancelled.": "预约已取消。",
     "An expected visitor who gives their name at the kiosk is greeted as expected and signed in with the appointment; their company and purpose are not asked again. The phone number is never shown at the kiosk.":
         "预约访客在自助机报上姓名后，会按预约接待并登记，不再询问单位和来访事由；访客电话不会在自助机上显示。",
+    # inquiries and follow-ups (bot/web/pages/inquiries.py)
+    "Inquiries": "咨询记录", "Follow-ups": "回访跟进", "Passed on": "已转交", "Answered by the receptionist": "前台已答复",
+    "Your department's questions only:": "仅显示本部门的问题：", "Asked": "提问时间", "Question": "问题",
+    "Answer": "答复", "Answer given": "给出的答复", "no callback asked": "未要求回电", "Record the answer": "记录答复",
+    "Answer recorded.": "答复已记录。", "No questions here.": "这里还没有问题。",
+    "inquiry_open": "待答复", "inquiry_connected": "已转接部门", "inquiry_replied": "已答复",
+    "inquiry_kind_address": "地址", "inquiry_kind_hours": "营业时间", "inquiry_kind_directions": "路线",
+    "Follow-up closed.": "回访已完成。", "Opened": "创建时间", "Score": "评分",
+    "What was done": "处理情况", "Close the follow-up": "完成回访", "No open follow-ups.": "没有待跟进的回访。",
+    "Nothing yet.": "暂无记录。", "By": "处理人", "Open follow-ups": "待回访",
+    "Calls the caller rated 2 or less: call them back, find out what went wrong, and note what was done.":
+        "来电人评分 2 分及以下的通话：请回电了解原因，并记录处理情况。",
+    "Unanswered questions": "待答复的咨询", "passed to departments": "已转交部门", "rated 2 or less": "评分 2 分及以下", "Closed follow-ups": "已完成的回访",
 }
 """English text → Chinese."""
 
@@ -199,6 +212,8 @@ EN: dict[str, str] = {
     "step_evaluate": "Evaluate", "step_remind": "Reminder (overdue)",
     "feedback_callback": "call back", "feedback_sms": "text message", "feedback_phone_query": "the caller asked by phone",
     "feedback_visit": "visit",
+    "inquiry_open": "waiting for an answer", "inquiry_connected": "put through", "inquiry_replied": "answered",
+    "inquiry_kind_address": "address", "inquiry_kind_hours": "opening hours", "inquiry_kind_directions": "directions",
 }
 """Keys that are not themselves the English text (statuses shared by two meanings, codes)."""
 

@@ -27,7 +27,7 @@ from bot.dialogue.flows.base import TurnBase
 from bot.dialogue.frame import matter_of
 from bot.dialogue.state import Pending
 from bot.org.model import CaseCategory
-from bot.records import messages
+from bot.records import inquiries, messages
 from bot.rules.routing import OPERATOR
 
 RECEPTIONIST = "receptionist"
@@ -195,6 +195,8 @@ class Cases(TurnBase):
             return
         with self.r.database.session() as session:
             case = cases.evaluate(session, number, score, actor=RECEPTIONIST, now=self.now)
+            inquiries.open_follow_up(session, c.conversation, score, reason="case_rating", case_number=number,
+                                     caller_id=c.caller_id, at=self.now)
             if score <= 2:
                 mailbox = self.d.policy.general_mailbox or OPERATOR
                 messages.take_message(session, mailbox, f"回访：工单 {number} 的来电人评价 {score} 分（满分 5 分），"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.dialogue import parse
 from bot.dialogue.flows.base import TurnBase
 from bot.dialogue.state import Pending
-from bot.records import calls
+from bot.records import calls, inquiries
 
 
 class Closing(TurnBase):
@@ -32,7 +32,9 @@ class Closing(TurnBase):
             with self.r.database.session() as session:
                 calls.ensure_call(session, self.c.conversation, channel=self.c.channel)
                 calls.set_satisfaction(session, self.c.conversation, score)
-            self.say("thanks_for_rating")
+                follow_up = inquiries.open_follow_up(session, self.c.conversation, score, caller_id=self.c.caller_id,
+                                                     at=self.now)  # 2 or less: the supervisor follows it up
+            self.say("low_rating_sorry" if follow_up or score <= inquiries.LOW_SCORE else "thanks_for_rating")
         self.goodbye()
 
     def goodbye(self) -> None:

@@ -149,6 +149,7 @@ class Connecting(TurnBase):
             return
         if outcome is TransferResult.ANSWERED:
             self.finish("operator" if step.target == OPERATOR else "transferred", step.target)
+            self.question_put_through(step.target)
             c.pending = None
             return
         if outcome is TransferResult.FAILED and step.kind is not StepKind.OPERATOR:

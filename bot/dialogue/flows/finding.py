@@ -7,6 +7,7 @@ import re
 from bot.dialogue import parse
 from bot.dialogue.cues import only_fillers, put_through_to
 from bot.dialogue.flows.base import TurnBase, _count_word
+from bot.dialogue.flows.inquiry import asks_a_question, only_wants_to_ask
 from bot.dialogue.frame import MIN_MATTER_CHARS
 from bot.dialogue.phrases import say
 from bot.dialogue.state import Pending
@@ -55,6 +56,9 @@ class Finding(TurnBase):
         elif resolution.ambiguous and seeking:
             self.ask_which(resolution)
         elif resolution.best and resolution.confident:
+            if resolution.best.kind == DEPARTMENT and resolution.best.matched.startswith("topic") \
+                    and asks_a_question(text):  # "离职证明一般要多久能开出来": theirs to answer
+                self.question_for_a_department(resolution.best.id, text)
             self.begin(resolution.best.kind, resolution.best.id)
         elif resolution.best and seeking and not topics.clear:
             self.confirm(resolution.best)
@@ -63,12 +67,19 @@ class Finding(TurnBase):
         elif self.takes_cases and self.category_for(text) is not None:
             self.open_case(text)  # a hotline: the matter is registered as a case (flows/cases.py)
         elif topics.clear:
+            if asks_a_question(text):  # "办居住证要带什么材料": theirs to answer, recorded as theirs
+                self.question_for_a_department(topics.clear.department, text)
             self.begin_by_topic(topics.clear.department, text)
         elif len(topics.two_best) == 2:
             self.offer_departments([m.department for m in topics.two_best], text)
+        elif only_wants_to_ask(text):
+            c.purpose = None  # "我想咨询一下" is no matter yet; the question that follows is
+            self.ask(Pending.MATTER, "ask_question")
         elif intent == "greet":
             self.ask(Pending.WHOM if c.pending == Pending.WHOM else None, "how_can_i_help")
         elif c.pending == Pending.MATTER or intent == "inform":
+            if (c.pending == Pending.MATTER or asks_a_question(text)) and not only_fillers(text):
+                self.record_question(text, None)  # the operator's, or the callback message's
             self.ask(Pending.OFFER_OPERATOR, "faq_unknown")
         elif intent in {"request_person", "visitor_checkin"} and not only_fillers(text):
             self.not_found(text)

@@ -142,6 +142,7 @@ class MessageTaking(TurnBase):
             self.request_noted()
             return
         self.payload({"type": "record", "kind": "message", "id": record.id})
+        self.question_message_saved(record.id, record.callback_number)
         self.say("message_saved", name=self.message_recipient_name())
         self.finish("message", recipient)
         c.message = {}

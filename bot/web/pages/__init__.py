@@ -5,6 +5,7 @@ from bot.web.pages import (
     caller_notes,
     calls,
     directory,
+    inquiries,
     kiosk,
     messages,
     organisation,
@@ -15,4 +16,4 @@ from bot.web.pages import (
 )
 
 ROUTES = [*signin.routes, *board.routes, *calls.routes, *messages.routes, *visitors.routes, *organisation.routes,
-          *users.routes, *stats.routes, *kiosk.routes, *caller_notes.routes, *directory.routes]
+          *users.routes, *stats.routes, *kiosk.routes, *caller_notes.routes, *directory.routes, *inquiries.routes]

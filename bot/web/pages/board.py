@@ -13,7 +13,7 @@ from bot.db.tables import utcnow
 from bot.hotel import wakeups
 from bot.org.model import Directory, OrgKind, Person, Presence
 from bot.org.store import set_presence
-from bot.records import messages, visits
+from bot.records import inquiries, messages, visits
 from bot.rules.calendar import duty_person, open_state
 from bot.web import queries
 from bot.web.app import (
@@ -42,6 +42,10 @@ class Board:
     """Live calls being put through to the operator, with what the receptionist understood."""
     failed_wakeups: int | None = None
     """A hotel's wake-up calls unanswered after every retry in the last 24 hours; None elsewhere."""
+    open_inquiries: int = 0
+    """Questions the receptionist passed to a department, not yet answered."""
+    open_follow_ups: int = 0
+    """Calls rated 2 or less that no supervisor has followed up yet."""
 
 
 def _board(session: Session, directory: Directory | None, now: dt.datetime) -> Board:
@@ -54,7 +58,9 @@ def _board(session: Session, directory: Directory | None, now: dt.datetime) -> B
     return Board(live=queries.calls_in_progress(session, now), new_messages=len(unhandled) + len(notified),
                  flagged_messages=sum(1 for m in notified if m.flagged_at), waiting_visitors=len(waiting),
                  handovers=queries.handed_to_operator(session, now),
-                 failed_wakeups=wakeups.count_failed_since(session, now - dt.timedelta(hours=24)) if hotel else None)
+                 failed_wakeups=wakeups.count_failed_since(session, now - dt.timedelta(hours=24)) if hotel else None,
+                 open_inquiries=inquiries.count_open_inquiries(session),
+                 open_follow_ups=inquiries.count_open_follow_ups(session))
 
 
 async def _page(request: web.Request, template: str, quick_lookup: bool = False) -> web.Response:
