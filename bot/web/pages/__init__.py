@@ -1,6 +1,7 @@
 """One module per console page (or group of pages); each has a `routes` table."""
 
 from bot.web.pages import (
+    announcements,
     board,
     caller_notes,
     calls,
@@ -16,4 +17,5 @@ from bot.web.pages import (
 )
 
 ROUTES = [*signin.routes, *board.routes, *calls.routes, *messages.routes, *visitors.routes, *organisation.routes,
-          *users.routes, *stats.routes, *kiosk.routes, *caller_notes.routes, *directory.routes, *inquiries.routes]
+          *users.routes, *stats.routes, *kiosk.routes, *caller_notes.routes, *directory.routes,
+          *announcements.routes, *inquiries.routes]

@@ -258,5 +258,70 @@
   audio.addEventListener("playing", () => { audio.dataset.played = "playing"; });
   audio.addEventListener("ended", () => { audio.dataset.played = "ended"; });
 
+  // ------------------------------------------------------------------ lobby announcements (bot/web/pages/announcements.py)
+  // Asks what is due since the last answer's `until` (kept across reloads, so nothing is said twice);
+  // says each after any reply a visitor is waiting for or hearing, and shows its text as a notice.
+
+  const UNTIL_KEY = "frontdesk.announcements.until";
+  const announcing = { queue: [], clips: [], url: null, retry: null };
+
+  async function pollAnnouncements() {
+    let next = 15;
+    try {
+      const query = new URLSearchParams({ lang: state.lang });
+      const since = localStorage.getItem(UNTIL_KEY);
+      if (since) query.set("since", since);
+      const response = await fetch(`/kiosk/api/announcements?${query}`, { credentials: "same-origin" });
+      if (response.ok) {
+        const answer = await response.json();
+        localStorage.setItem(UNTIL_KEY, answer.until);
+        next = answer.next_poll_s || next;
+        announcing.queue.push(...answer.announcements);
+      }
+    } catch (error) { /* the server is away: ask again later */ }
+    setTimeout(pollAnnouncements, next * 1000);
+    announceNext();
+  }
+
+  function visitorWaitsOrHears() {
+    const replying = audio.src && !audio.paused && !audio.ended && !announcing.url;
+    const waiting = Boolean(chat.querySelector(".bubble.thinking")); // a start or a turn on its way
+    return state.busy || Boolean(state.listening) || replying || waiting;
+  }
+
+  function announceNext() {
+    if (announcing.url || announcing.clips.length || !announcing.queue.length) return;
+    clearTimeout(announcing.retry);
+    if (visitorWaitsOrHears()) { announcing.retry = setTimeout(announceNext, 1000); return; }
+    const item = announcing.queue.shift();
+    item.texts.forEach((text) => { bubble("notice", item.label + text, "announcement").dataset.announcement = item.id; });
+    announcing.clips = item.clips.filter((clip) => clip.audio).map((clip) => clip.audio);
+    sayNextClip();
+  }
+
+  function sayNextClip() {
+    announcing.url = announcing.clips.shift() || null;
+    if (!announcing.url) { announceNext(); return; }
+    audio.dataset.played = "";
+    audio.src = announcing.url;
+    audio.play().catch(dropAnnouncement); // autoplay refused, or a reply took over: the text is on screen
+  }
+
+  function dropAnnouncement() {
+    announcing.clips = [];
+    announcing.url = null;
+  }
+
+  function clipOver() {
+    if (!announcing.url) return;
+    if (audio.getAttribute("src") === announcing.url) { sayNextClip(); return; }
+    dropAnnouncement(); // a visitor's reply replaced it (the visitor comes first)
+    announceNext();
+  }
+  audio.addEventListener("ended", clipOver);
+  audio.addEventListener("error", clipOver);
+  audio.addEventListener("pause", () => { if (announcing.url && !audio.ended) dropAnnouncement(); }); // mic, or a fresh start
+
+  pollAnnouncements();
   start();
 })();
