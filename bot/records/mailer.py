@@ -39,6 +39,7 @@ from bot.db.engine import Database
 from bot.db.tables import utcnow
 from bot.org.model import Directory, Level
 from bot.org.store import DirectoryCache
+from bot.phone_use.requests import flag_overdue
 from bot.records import leases, messages
 from bot.records.messages import MessageRecord
 
@@ -139,6 +140,8 @@ def run_sweep(database: Database, directory_cache: DirectoryCache, smtp: SmtpSet
         directory = directory_cache.current()
         with database.session() as session:
             remind_overdue(session, directory, now)  # 督办: overdue cases become messages for their departments
+        with database.session() as session:
+            flag_overdue(session, directory, now)  # phone use: urgent calls undecided for 3 days, told to the head
         with database.session() as session:
             report = deliver_new(session, directory, smtp, now)
         with database.session() as session:

@@ -199,6 +199,26 @@ ZH: dict[str, str] = {
     "Expected visit cancelled.": "预约已取消。",
     "An expected visitor who gives their name at the kiosk is greeted as expected and signed in with the appointment; their company and purpose are not asked again. The phone number is never shown at the kiosk.":
         "预约访客在自助机报上姓名后，会按预约接待并登记，不再询问单位和来访事由；访客电话不会在自助机上显示。",
+    # phone use (#12, point 6: bot/web/pages/phone_use.py)
+    "Phone use": "电话使用", "Phone use: monthly report": "电话使用月报",
+    "Request filed: the head of your department decides it.": "申请已提交，由本部门负责人审批。",
+    "Request approved.": "已批准该申请。", "Request declined.": "已拒绝该申请。",
+    "made before approval": "先行拨打", "Flagged: not approved within 3 days": "逾期：三日内未补办审批",
+    "Requests to decide": "待审批的申请", "Requested by": "申请人", "Kind of call": "通话类别",
+    "Who is called": "对方地区及单位", "Purpose of the call": "通话事由", "Minutes": "分钟数", "Call time": "通话时间",
+    "Approve": "批准", "Decline": "拒绝", "No requests waiting for your decision.": "没有待您审批的申请。",
+    "Monthly report": "月度报表", "My requests": "我的申请", "requested": "待审批", "approved": "已批准",
+    "declined": "已拒绝", "You have no phone-use requests yet.": "您还没有电话使用申请。",
+    "Request a call": "申请拨打电话", "Where, and which organisation": "对方所在地区及单位",
+    "Expected minutes": "预计通话分钟数", "Already made (urgent), approval to follow": "已先行拨打（紧急），事后补办审批",
+    "Made at": "拨打时间", "Send the request": "提交申请",
+    "Long-distance calls need the approval of the head of your department first. An urgent call made before approval must be approved within 3 days, or it is flagged and counted as a private call.":
+        "打长途电话须先经本部门负责人签字同意。紧急情况先行拨打的，须在三日内补办审批手续，逾期即标记为逾期并视为私人电话。",
+    "Local outside call": "市内外线", "Domestic long distance": "国内长途", "Hong Kong or Macau": "港澳长途",
+    "International": "国际长途", "Month": "月份", "Download CSV": "下载 CSV", "Requests": "申请数",
+    "still pending": "待审批", "flagged": "逾期未补办", "Minutes approved": "已批准分钟数", "Total": "合计",
+    "A call counts in the month it was made (an urgent one) or requested (any other), in the organisation's time zone. Minutes are the expected minutes of the requests.":
+        "通话按拨打时间（紧急先行拨打的）或申请时间（其他）计入当月，按本单位所在时区。分钟数为申请中预计的通话时长。",
     # inquiries and follow-ups (bot/web/pages/inquiries.py)
     "Inquiries": "咨询记录", "Follow-ups": "回访跟进", "Passed on": "已转交", "Answered by the receptionist": "前台已答复",
     "Your department's questions only:": "仅显示本部门的问题：", "Asked": "提问时间", "Question": "问题",

@@ -10,6 +10,7 @@ from bot.web.pages import (
     kiosk,
     messages,
     organisation,
+    phone_use,
     signin,
     stats,
     users,
@@ -18,4 +19,4 @@ from bot.web.pages import (
 
 ROUTES = [*signin.routes, *board.routes, *calls.routes, *messages.routes, *visitors.routes, *organisation.routes,
           *users.routes, *stats.routes, *kiosk.routes, *caller_notes.routes, *directory.routes,
-          *announcements.routes, *inquiries.routes]
+          *announcements.routes, *phone_use.routes, *inquiries.routes]
