@@ -12,7 +12,12 @@ Sanic's access log off (the API token travels in the query string) and Rasa's te
 
 Conversations are kept in memory (no tracker store in endpoints.yml) and forgotten when idle,
 at most `--max-conversations` at once (connectors/tracker_eviction.py; defaults: an hour idle,
-10 000 conversations); a tracker store configured in endpoints.yml is used as it is.
+10 000 conversations). With RECEPTIONIST_TRACKER_STORE set to a database URL
+(`postgresql://user:password@host:5432/rasa`, issue #13) they are kept in Rasa's SQL tracker store
+there instead, so a restarted or another Rasa server continues a conversation where it was: the
+server then runs on a copy of endpoints.yml with that `tracker_store` added, written under
+RECEPTIONIST_VAR; the password stays in this process's environment (endpoints read `${…}`), never
+in the file. The database must exist; Rasa creates its `events` table.
 """
 
 from __future__ import annotations
@@ -20,18 +25,72 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.config import PROJECT_ROOT, Settings, connect_host, load_settings
 from bot.tokens import load_tokens, rasa_secrets, refuse_exposure
 
+ENDPOINTS = PROJECT_ROOT / "endpoints.yml"
+TRACKER_STORE_ENV = "RECEPTIONIST_TRACKER_STORE"
+TRACKER_PASSWORD_ENV = "RECEPTIONIST_TRACKER_STORE_PASSWORD"
+"""Where the tracker store's password is kept for endpoints.yml to read (set here, from the URL)."""
+TRACKER_DIALECTS = ("postgresql", "sqlite")
 
-def rasa_arguments(settings: Settings, model: str, api_token: str) -> list[str]:
+
+def rasa_arguments(settings: Settings, model: str, api_token: str, endpoints: Path = ENDPOINTS) -> list[str]:
     """`rasa run`'s arguments (after `rasa`), the API token included: for sys.argv only. The token is
     joined to its option (`--auth-token=…`): a token that starts with "-" (one in 64 does) would
     otherwise be read as an option and Rasa would not start."""
     return ["run", "--model", model, "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
-            "--enable-api", f"--auth-token={api_token}", "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+            "--enable-api", f"--auth-token={api_token}", "--endpoints", str(endpoints),
             "--credentials", str(PROJECT_ROOT / "credentials.yml")]
+
+
+def tracker_store(url: str) -> tuple[dict[str, Any], str | None]:
+    """Rasa's `tracker_store` endpoint for a database URL, and the password to put in the environment
+    (the endpoint names it `${RECEPTIONIST_TRACKER_STORE_PASSWORD}`). ValueError for anything else."""
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError:
+        raise ValueError(f"{TRACKER_STORE_ENV} is not a database URL (postgresql://user:password@host/db)") from None
+    dialect = parsed.get_backend_name()
+    if dialect not in TRACKER_DIALECTS or not parsed.database:
+        raise ValueError(f"{TRACKER_STORE_ENV} must name a PostgreSQL (or SQLite) database, not {dialect!r}")
+    config: dict[str, Any] = {"type": "SQL", "dialect": dialect, "db": parsed.database}
+    if parsed.host:
+        config["url"] = parsed.host
+    if parsed.port:
+        config["port"] = parsed.port
+    if parsed.username:
+        config["username"] = parsed.username
+    if parsed.password:
+        config["password"] = "${" + TRACKER_PASSWORD_ENV + "}"
+    if parsed.query:
+        config["query"] = dict(parsed.query)
+    return config, parsed.password
+
+
+def endpoints_file(settings: Settings, environ: dict[str, str]) -> Path:
+    """endpoints.yml, or with RECEPTIONIST_TRACKER_STORE a copy of it with that tracker store (its
+    password put into `environ`); ValueError when the URL is not one."""
+    url = environ.get(TRACKER_STORE_ENV, "").strip()
+    if not url:
+        return ENDPOINTS
+    config, password = tracker_store(url)
+    if password:
+        environ[TRACKER_PASSWORD_ENV] = password
+    endpoints = yaml.safe_load(ENDPOINTS.read_text(encoding="utf-8"))
+    endpoints["tracker_store"] = config
+    path = settings.var_dir / f"endpoints-{settings.rasa_port}.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# Written by connectors/server.py from endpoints.yml and RECEPTIONIST_TRACKER_STORE.\n"
+                    + yaml.safe_dump(endpoints, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def server_environment(settings: Settings) -> dict[str, str]:
@@ -60,10 +119,14 @@ def main(argv: list[str] | None = None) -> None:
     refuse_exposure("Rasa server", settings.rasa_host, rasa_secrets(tokens))
     for name, value in {**server_environment(settings), **tokens.env()}.items():
         os.environ.setdefault(name, value)
+    try:
+        endpoints = endpoints_file(settings, os.environ)  # type: ignore[arg-type]
+    except ValueError as error:
+        parser.error(str(error))
     tracker_eviction.install(args.conversation_idle_s, args.max_conversations)
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *rasa_arguments(settings, args.model, tokens.api)]
+    sys.argv = ["rasa", *rasa_arguments(settings, args.model, tokens.api, endpoints)]
     rasa_main()
 
 

@@ -91,6 +91,8 @@ class Servers:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     prepare: Callable[[Database], None] | None = None
     """Fills the servers' database before they start (an organisation of the test's own); None: the demo."""
+    extra_env: dict[str, str] = field(default_factory=dict)
+    """More environment for both servers (RECEPTIONIST_TRACKER_STORE, …)."""
 
     @property
     def rasa_url(self) -> str:
@@ -107,7 +109,7 @@ class Servers:
                     RECEPTIONIST_API_TOKEN=self.token, RECEPTIONIST_ACTION_SECRET=self.action_secret,
                     **{f"RECEPTIONIST_{channel.upper()}_TOKEN": token for channel, token in self.tokens.items()},
                     RECEPTIONIST_VAR=str(self.workdir / "var"),
-                    SQLALCHEMY_SILENCE_UBER_WARNING="1", TF_CPP_MIN_LOG_LEVEL="2")
+                    SQLALCHEMY_SILENCE_UBER_WARNING="1", TF_CPP_MIN_LOG_LEVEL="2", **self.extra_env)
 
     # ------------------------------------------------------------------ processes
 
@@ -133,6 +135,16 @@ class Servers:
 
     def stop_actions(self) -> None:
         self._stop("actions")
+
+    def start_rasa(self) -> None:
+        self._spawn("rasa", rasa_command(self.model))
+        self._wait("rasa", f"{self.rasa_url}/")
+
+    def kill(self, name: str) -> None:
+        """kill -9 of a server (its whole process group), as a crash would: nothing is saved on the way out."""
+        process = self.processes.pop(name)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
     def stop(self) -> None:
         for name in list(self.processes):
@@ -202,9 +214,10 @@ class Servers:
 
 
 @contextmanager
-def running(workdir: Path, prepare: Callable[[Database], None] | None = None) -> Iterator[Servers]:
-    """Servers on a fresh SQLite database in `workdir`, filled by `prepare`, stopped afterwards; the
-    test is skipped when no model is trained for the current data."""
+def running(workdir: Path, prepare: Callable[[Database], None] | None = None,
+            extra_env: dict[str, str] | None = None) -> Iterator[Servers]:
+    """Servers on a fresh SQLite database in `workdir`, filled by `prepare` (None: the demo), with
+    `extra_env`, stopped afterwards; the test is skipped when no model is trained for the current data."""
     import pytest
 
     from bot.training import current_model
@@ -212,7 +225,8 @@ def running(workdir: Path, prepare: Callable[[Database], None] | None = None) ->
     model = current_model()
     if model is None:
         pytest.skip("no trained dialogue model for the current config, domain and data: run `make model`")
-    started = Servers(workdir, model, f"sqlite:///{workdir / 'receptionist.db'}", prepare=prepare)
+    started = Servers(workdir, model, f"sqlite:///{workdir / 'receptionist.db'}", prepare=prepare,
+                      extra_env=dict(extra_env or {}))
     try:
         started.start()
         yield started
