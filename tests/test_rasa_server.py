@@ -16,6 +16,7 @@ import pytest
 from rasa_servers import Servers, customs, texts
 
 from bot.training import current_model
+from connectors.rest import PROBE_INTERVAL_S
 
 pytestmark = pytest.mark.slow
 
@@ -135,7 +136,7 @@ def test_long_text_and_emoji_get_a_reply(servers: Servers) -> None:
 def test_without_the_action_server_the_caller_goes_to_the_operator(servers: Servers) -> None:
     servers.stop_actions()
     try:
-        time.sleep(2.5)  # a clock, not a race: the channel keeps its health probe's answer for 2 s
+        time.sleep(PROBE_INTERVAL_S + 0.5)  # a clock, not a race: the channel keeps its probe's answer that long
         messages = ok(servers.say("srv-down", "你好，我找财务部的李娜", phone()))
         assert texts(messages) == ["抱歉，系统暂时出现问题，正在为您转接人工服务，请稍等。"]
         assert customs(messages) == [{"type": "transfer", "destination": "8000", "target": "operator",
@@ -145,4 +146,5 @@ def test_without_the_action_server_the_caller_goes_to_the_operator(servers: Serv
         assert servers.call_record("srv-down")["outcome"] == "operator"
     finally:
         servers.start_actions()
+    time.sleep(PROBE_INTERVAL_S + 0.5)  # the "down" answer is kept that long, and the server starts in ~1 s
     assert customs(ok(servers.say("srv-back", "我找财务部的李娜", phone())))[0]["destination"] == "8202"
