@@ -109,6 +109,9 @@ class KioskSettings:
     listen_max_bytes: int = 2 * 2 * SPEECH_RATE * 30
     """What one microphone connection may send: twice `listen_limit_s` of 16-bit 16 kHz audio
     (about 1.9 MB), all frames counted. Beyond, it is closed with 1009 (message too big)."""
+    decode_timeout_s: float = 10.0
+    """The longest one chunk of speech may take to decode. Beyond (an overloaded machine), the
+    utterance is given up and the visitor asked to type, rather than left waiting."""
     max_listeners_per_address: int = 2
     """Microphone connections open at once from one client address: a kiosk listens to one
     utterance at a time; a second covers a reload while the first is closing. A third is

@@ -230,7 +230,12 @@ def test_a_visitor_speaks_through_the_microphone_and_hears_the_reply(speaking_br
     conversation = _conversation_of(page)
     page.click("#mic")
     spoken = page.locator(".bubble.visitor.spoken")
-    spoken.wait_for(timeout=45_000)
+    try:
+        spoken.wait_for(timeout=60_000)
+    except playwright_api.TimeoutError:  # say what the visitor saw instead (a notice, or nothing at all)
+        notices = page.locator(".bubble.notice").all_inner_texts()
+        pytest.fail(f"nothing heard within 60 s; the kiosk's notices: {notices}; "
+                    f"microphone: {page.locator('#mic-label').inner_text()!r}")
     transcript = spoken.inner_text().strip()
     assert transcript and any("\uac00" <= ch <= "\ud7a3" for ch in transcript), transcript  # Hangul: the Korean model
     reply = _receptionist_said(page, 2)

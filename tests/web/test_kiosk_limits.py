@@ -332,6 +332,31 @@ def test_a_microphone_stream_open_too_long_or_sending_too_much_is_closed(servers
         site.stop()
 
 
+def test_speech_that_cannot_be_decoded_in_time_asks_the_visitor_to_type(servers, tmp_path, speech_model):
+    """An overloaded machine: the visitor is told speech is not available (the page says "please
+    type"), the stream ends normally, and the time limit (1008) is not blamed."""
+    site = start_site(servers, tmp_path, fallback_speech_model=speech_model, decode_timeout_s=1e-6)
+    conversation = _conversations(site, 1)[0]
+    asyncio.run_coroutine_threadsafe(site.kiosk.recognizer("zh"), site.server.loop).result(120)
+
+    async def scenario() -> tuple[dict, int | None]:
+        session, ws, first = await _open(site, conversation, "127.0.0.41")
+        try:
+            assert json.loads(first.data)["type"] == "ready"
+            await ws.send_bytes(bytes(3_200))  # 0.1 s of quiet: its decoding cannot finish in 1 µs
+            told = await ws.receive_json(timeout=WAIT_S)
+            return told, await _closed_with(ws)
+        finally:
+            await session.close()
+
+    try:
+        told, code = asyncio.run(scenario())
+    finally:
+        site.stop()
+    assert told == {"type": "error", "error": "speech not available"}
+    assert code == 1000
+
+
 # ---------------------------------------------------------------------------------- the Rasa server
 
 

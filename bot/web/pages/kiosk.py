@@ -231,6 +231,11 @@ async def listen(request: web.Request) -> web.StreamResponse:
             return ws
         try:  # the time limit is the listening's; the reply, once heard, is the dialogue's time-out
             text = await asyncio.wait_for(_listen(ws, kiosk, lang), kiosk.settings.listen_max_s)
+        except SpeechFellBehind as exc:
+            log.warning("kiosk: %s; the visitor is asked to type", exc)
+            await ws.send_json({"type": "error", "error": "speech not available"})
+            await ws.close()
+            return ws
         except asyncio.TimeoutError:
             log.warning("kiosk: a microphone stream from %s was open over %g s: closed", request.remote,
                         kiosk.settings.listen_max_s)
@@ -262,15 +267,31 @@ async def _listen(ws: web.WebSocketResponse, kiosk: Kiosk, lang: str) -> str | N
         await ws.close()
         return None
     await ws.send_json({"type": "ready"})
-    return await _hear(ws, recognizer, kiosk.settings.listen_limit_s, kiosk.settings.listen_max_bytes)
+    return await _hear(ws, recognizer, kiosk.settings)
 
 
-async def _hear(ws: web.WebSocketResponse, recognizer: Any, limit_s: float, max_bytes: int) -> str | None:
+class SpeechFellBehind(Exception):
+    """Decoding one chunk outlived its time-out (an overloaded machine): this utterance cannot be heard."""
+
+
+async def _hear(ws: web.WebSocketResponse, recognizer: Any, settings: KioskSettings) -> str | None:
     """The utterance's text ("" when nothing was understood), or None when the page went away
-    (or sent more than `max_bytes`: closed with 1009)."""
-    from voice.stt import Partial, Transcriber, Utterance
+    (or sent more than `listen_max_bytes`: closed with 1009). Raises SpeechFellBehind, which is
+    not the listening's time limit."""
+    from voice.stt import Transcriber
 
-    transcriber = Transcriber(recognizer, timeout_s=10.0)
+    transcriber = Transcriber(recognizer, timeout_s=settings.decode_timeout_s)
+    try:
+        return await _heard_text(ws, transcriber, recognizer.sample_rate, settings.listen_limit_s,
+                                 settings.listen_max_bytes)
+    except asyncio.TimeoutError as exc:
+        raise SpeechFellBehind(f"speech decoding fell behind: {exc}") from exc
+
+
+async def _heard_text(ws: web.WebSocketResponse, transcriber: Any, sample_rate: int, limit_s: float,
+                      max_bytes: int) -> str | None:
+    from voice.stt import Partial, Utterance
+
     heard_s = 0.0
     received = 0
     async for message in ws:
@@ -282,7 +303,7 @@ async def _hear(ws: web.WebSocketResponse, recognizer: Any, limit_s: float, max_
                 return None
         if message.type == WSMsgType.BINARY:
             pcm = message.data[: len(message.data) // 2 * 2]
-            heard_s += len(pcm) / 2 / recognizer.sample_rate
+            heard_s += len(pcm) / 2 / sample_rate
             result = await transcriber.feed(pcm)
             if isinstance(result, Partial):
                 await ws.send_json({"type": "partial", "text": result.text})
