@@ -18,6 +18,11 @@ there instead, so a restarted or another Rasa server continues a conversation wh
 server then runs on a copy of endpoints.yml with that `tracker_store` added, written under
 RECEPTIONIST_VAR; the password stays in this process's environment (endpoints read `${…}`), never
 in the file. The database must exist; Rasa creates its `events` table.
+
+Several Rasa servers on one tracker store (docs/deploy.md) must not take two turns of one
+conversation at once: RECEPTIONIST_LOCK_STORE (`redis://[:password@]host:6379/0`) adds Rasa's
+Redis lock store, so a conversation's turns are taken one at a time whichever server gets them.
+Its password, too, stays in the environment (RECEPTIONIST_LOCK_STORE_PASSWORD).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import yaml
 from sqlalchemy.engine import make_url
@@ -40,6 +46,9 @@ TRACKER_STORE_ENV = "RECEPTIONIST_TRACKER_STORE"
 TRACKER_PASSWORD_ENV = "RECEPTIONIST_TRACKER_STORE_PASSWORD"
 """Where the tracker store's password is kept for endpoints.yml to read (set here, from the URL)."""
 TRACKER_DIALECTS = ("postgresql", "sqlite")
+LOCK_STORE_ENV = "RECEPTIONIST_LOCK_STORE"
+LOCK_PASSWORD_ENV = "RECEPTIONIST_LOCK_STORE_PASSWORD"
+LOCK_KEY_PREFIX = "frontdesk"
 
 
 def rasa_arguments(settings: Settings, model: str, api_token: str, endpoints: Path = ENDPOINTS) -> list[str]:
@@ -75,20 +84,49 @@ def tracker_store(url: str) -> tuple[dict[str, Any], str | None]:
     return config, parsed.password
 
 
+def lock_store(url: str) -> tuple[dict[str, Any], str | None]:
+    """Rasa's `lock_store` endpoint for a Redis URL, and the password to put in the environment.
+    ValueError for anything else."""
+    parsed = urlsplit(url.strip())
+    if parsed.scheme not in ("redis", "rediss") or not parsed.hostname:
+        raise ValueError(f"{LOCK_STORE_ENV} must be a Redis URL (redis://[:password@]host:6379/0), "
+                         f"not {parsed.scheme or url!r}")
+    try:
+        port = parsed.port or 6379
+        db = int(parsed.path.strip("/") or 0)
+    except ValueError:
+        raise ValueError(f"{LOCK_STORE_ENV}: the port and database must be numbers") from None
+    config: dict[str, Any] = {"type": "redis", "url": parsed.hostname, "port": port, "db": db,
+                              "key_prefix": LOCK_KEY_PREFIX}
+    if parsed.scheme == "rediss":
+        config["use_ssl"] = True
+    if parsed.username:
+        config["username"] = unquote(parsed.username)
+    if parsed.password:
+        config["password"] = "${" + LOCK_PASSWORD_ENV + "}"
+    return config, unquote(parsed.password) if parsed.password else None
+
+
 def endpoints_file(settings: Settings, environ: dict[str, str]) -> Path:
-    """endpoints.yml, or with RECEPTIONIST_TRACKER_STORE a copy of it with that tracker store (its
-    password put into `environ`); ValueError when the URL is not one."""
-    url = environ.get(TRACKER_STORE_ENV, "").strip()
-    if not url:
+    """endpoints.yml, or with RECEPTIONIST_TRACKER_STORE and/or RECEPTIONIST_LOCK_STORE a copy of it
+    with those stores (their passwords put into `environ`); ValueError when a URL is not one."""
+    stores = {"tracker_store": (TRACKER_STORE_ENV, TRACKER_PASSWORD_ENV, tracker_store),
+              "lock_store": (LOCK_STORE_ENV, LOCK_PASSWORD_ENV, lock_store)}
+    added: dict[str, dict[str, Any]] = {}
+    for key, (url_env, password_env, endpoint) in stores.items():
+        url = environ.get(url_env, "").strip()
+        if not url:
+            continue
+        added[key], password = endpoint(url)
+        if password:
+            environ[password_env] = password
+    if not added:
         return ENDPOINTS
-    config, password = tracker_store(url)
-    if password:
-        environ[TRACKER_PASSWORD_ENV] = password
-    endpoints = yaml.safe_load(ENDPOINTS.read_text(encoding="utf-8"))
-    endpoints["tracker_store"] = config
+    endpoints = {**yaml.safe_load(ENDPOINTS.read_text(encoding="utf-8")), **added}
     path = settings.var_dir / f"endpoints-{settings.rasa_port}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("# Written by connectors/server.py from endpoints.yml and RECEPTIONIST_TRACKER_STORE.\n"
+    path.write_text("# Written by connectors/server.py from endpoints.yml, RECEPTIONIST_TRACKER_STORE and\n"
+                    "# RECEPTIONIST_LOCK_STORE; the passwords are in the server's environment.\n"
                     + yaml.safe_dump(endpoints, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The Debian packages the tests use: PostgreSQL (a real database), espeak-ng (speech), sox, Chromium
-# and CJK fonts (browser tests and screenshots), kamailio, baresip and SIPp (real SIP peers).
+# and CJK fonts (browser tests and screenshots), kamailio, baresip and SIPp (real SIP peers),
+# redis-server (Rasa's lock store) and haproxy (the balancer in front of several Rasa servers).
 # Installs only what is missing; needs root (CI and the development machines run as root).
 set -euo pipefail
-packages=(postgresql espeak-ng libespeak-ng1 sox chromium fonts-noto-cjk kamailio baresip sip-tester)
+packages=(postgresql espeak-ng libespeak-ng1 sox chromium fonts-noto-cjk kamailio baresip sip-tester redis-server haproxy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

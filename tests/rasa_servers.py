@@ -102,14 +102,15 @@ class Servers:
     def action_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}"
 
-    def env(self) -> dict[str, str]:
-        return dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), RECEPTIONIST_DB=self.db_url,
-                    RECEPTIONIST_TEST_CLOCK="1", RECEPTIONIST_ACTION_URL=f"{self.action_url}/webhook",
-                    RECEPTIONIST_RASA_PORT=str(self.rasa_port), RECEPTIONIST_ACTION_PORT=str(self.action_port),
-                    RECEPTIONIST_API_TOKEN=self.token, RECEPTIONIST_ACTION_SECRET=self.action_secret,
-                    **{f"RECEPTIONIST_{channel.upper()}_TOKEN": token for channel, token in self.tokens.items()},
-                    RECEPTIONIST_VAR=str(self.workdir / "var"),
-                    SQLALCHEMY_SILENCE_UBER_WARNING="1", TF_CPP_MIN_LOG_LEVEL="2", **self.extra_env)
+    def env(self, **overrides: str) -> dict[str, str]:
+        env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), RECEPTIONIST_DB=self.db_url,
+                   RECEPTIONIST_TEST_CLOCK="1", RECEPTIONIST_ACTION_URL=f"{self.action_url}/webhook",
+                   RECEPTIONIST_RASA_PORT=str(self.rasa_port), RECEPTIONIST_ACTION_PORT=str(self.action_port),
+                   RECEPTIONIST_API_TOKEN=self.token, RECEPTIONIST_ACTION_SECRET=self.action_secret,
+                   **{f"RECEPTIONIST_{channel.upper()}_TOKEN": token for channel, token in self.tokens.items()},
+                   RECEPTIONIST_VAR=str(self.workdir / "var"),
+                   SQLALCHEMY_SILENCE_UBER_WARNING="1", TF_CPP_MIN_LOG_LEVEL="2")
+        return {**env, **self.extra_env, **overrides}
 
     # ------------------------------------------------------------------ processes
 
@@ -128,17 +129,28 @@ class Servers:
         self._wait("rasa", f"{self.rasa_url}/")
         return self
 
-    def start_actions(self, wait: bool = True) -> None:
-        self._spawn("actions", action_command())
+    def start_actions(self, wait: bool = True, name: str = "actions", port: int | None = None) -> None:
+        """An action server (another one, as `name`, on `port`: several may run)."""
+        port = port or self.action_port
+        self._spawn(name, action_command(), RECEPTIONIST_ACTION_PORT=str(port))
         if wait:
-            self._wait("actions", f"{self.action_url}/health", bearer(self.action_secret))
+            self.wait_for_actions(name, port)
+
+    def wait_for_actions(self, name: str = "actions", port: int | None = None) -> None:
+        self._wait(name, f"http://127.0.0.1:{port or self.action_port}/health", bearer(self.action_secret))
 
     def stop_actions(self) -> None:
         self._stop("actions")
 
-    def start_rasa(self) -> None:
-        self._spawn("rasa", rasa_command(self.model))
-        self._wait("rasa", f"{self.rasa_url}/")
+    def start_rasa(self, name: str = "rasa", port: int | None = None, wait: bool = True) -> None:
+        """A Rasa server (another one, as `name`, on `port`: several may share a tracker store)."""
+        port = port or self.rasa_port
+        self._spawn(name, rasa_command(self.model), RECEPTIONIST_RASA_PORT=str(port))
+        if wait:
+            self.wait_for_rasa(name, port)
+
+    def wait_for_rasa(self, name: str = "rasa", port: int | None = None) -> None:
+        self._wait(name, f"http://127.0.0.1:{port or self.rasa_port}/")
 
     def kill(self, name: str) -> None:
         """kill -9 of a server (its whole process group), as a crash would: nothing is saved on the way out."""
@@ -154,10 +166,10 @@ class Servers:
         path = self.workdir / f"{name}.log"
         return path.read_text(errors="replace") if path.is_file() else ""
 
-    def _spawn(self, name: str, command: list[str]) -> None:
+    def _spawn(self, name: str, command: list[str], **env: str) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         with open(self.workdir / f"{name}.log", "ab") as log:
-            self.processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=self.env(), stdout=log,
+            self.processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=self.env(**env), stdout=log,
                                                     stderr=subprocess.STDOUT, start_new_session=True)
 
     def _wait(self, name: str, url: str, headers: dict[str, str] | None = None) -> None:
@@ -187,20 +199,22 @@ class Servers:
     # ------------------------------------------------------------------ talking to them (contract section 3)
 
     def say(self, sender: str, message: str, metadata: dict[str, Any] | None = None,
-            timeout_s: float = 60.0, client: str | None = None, token: str | None = None) -> tuple[int, Any]:
+            timeout_s: float = 60.0, client: str | None = None, token: str | None = None,
+            via: str | None = None) -> tuple[int, Any]:
         """One turn through the REST channel as `client` (default: the channel the metadata names,
-        else phone) with that client's token; `token` instead ("" for none) to try the door."""
+        else phone) with that client's token; `token` instead ("" for none) to try the door; to the
+        Rasa server at `via` (a base URL) instead of `rasa_url`."""
         body: dict[str, Any] = {"sender": sender, "message": message}
         if metadata is not None:
             body["metadata"] = metadata
         if token is None:
             token = self.tokens[client or (metadata or {}).get("channel") or "phone"]
-        return http_json("POST", f"{self.rasa_url}/webhooks/rest/webhook", body, timeout_s,
+        return http_json("POST", f"{via or self.rasa_url}/webhooks/rest/webhook", body, timeout_s,
                          headers=bearer(token) if token else None)
 
-    def report(self, sender: str, result: str, timeout_s: float = 60.0) -> tuple[int, Any]:
+    def report(self, sender: str, result: str, timeout_s: float = 60.0, via: str | None = None) -> tuple[int, Any]:
         """The phone system's transfer result (trigger_intent, with the API token)."""
-        url = f"{self.rasa_url}/conversations/{sender}/trigger_intent?output_channel=latest&token={self.token}"
+        url = f"{via or self.rasa_url}/conversations/{sender}/trigger_intent?output_channel=latest&token={self.token}"
         return http_json("POST", url, {"name": "transfer_result", "entities": {"result": result}}, timeout_s)
 
     def call_record(self, sender: str) -> dict[str, Any]:

@@ -99,3 +99,26 @@ def test_a_tracker_store_that_is_not_a_database_url_stops_the_server_with_the_re
                                "RECEPTIONIST_TRACKER_STORE": "mysql://rasa@db/rasa", "PYTHONPATH": str(PROJECT_ROOT)},
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "RECEPTIONIST_TRACKER_STORE must name a PostgreSQL" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(("url", "expected", "password"), [
+    ("redis://127.0.0.1:6379/0", {"url": "127.0.0.1", "port": 6379, "db": 0}, None),
+    ("redis://:s%40cret@cache.internal/2", {"url": "cache.internal", "port": 6379, "db": 2,
+                                            "password": "${RECEPTIONIST_LOCK_STORE_PASSWORD}"}, "s@cret"),
+    ("rediss://rasa:pw@cache:6380", {"url": "cache", "port": 6380, "db": 0, "use_ssl": True, "username": "rasa",
+                                     "password": "${RECEPTIONIST_LOCK_STORE_PASSWORD}"}, "pw"),
+])
+def test_a_redis_url_becomes_rasas_lock_store_with_the_password_left_in_the_environment(url, expected, password):
+    from connectors.server import lock_store
+
+    config, secret = lock_store(url)
+    assert config == {"type": "redis", "key_prefix": "frontdesk", **expected}
+    assert secret == password
+
+
+@pytest.mark.parametrize("url", ["postgresql://db/rasa", "redis://", "redis://host:port/0", "redis://host/zero"])
+def test_a_lock_store_that_is_not_a_redis_url_is_refused_with_the_reason(url):
+    from connectors.server import lock_store
+
+    with pytest.raises(ValueError, match="RECEPTIONIST_LOCK_STORE"):
+        lock_store(url)
