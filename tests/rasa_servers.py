@@ -152,6 +152,19 @@ class Servers:
     def wait_for_rasa(self, name: str = "rasa", port: int | None = None) -> None:
         self._wait(name, f"http://127.0.0.1:{port or self.rasa_port}/")
 
+    def start_gateway(self, name: str, sip_port: int) -> None:
+        """A SIP gateway process (`python -m voice.service`) on UDP `sip_port`, reaching the dialogue at
+        `rasa_url`, with a RECEPTIONIST_VAR of its own (its prompts and recordings)."""
+        self._spawn(name, [sys.executable, "-m", "voice.service"], RECEPTIONIST_SIP_PORT=str(sip_port),
+                    RECEPTIONIST_SIP_HOST="127.0.0.1", RECEPTIONIST_VAR=str(self.workdir / name),
+                    RECEPTIONIST_SIP_MAX_CALLS_PER_SOURCE="100")
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while f"sip:127.0.0.1:{sip_port}" not in self.log(name):
+            process = self.processes[name]
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the {name} gateway did not start (exit {process.poll()}):\n{self.log(name)[-3000:]}")
+            time.sleep(0.2)
+
     def kill(self, name: str) -> None:
         """kill -9 of a server (its whole process group), as a crash would: nothing is saved on the way out."""
         process = self.processes.pop(name)

@@ -191,6 +191,7 @@ class Gateway:
             await call.hangup()
             return
         session = CallSession(call, self.services, new_conversation_id(call.info.call_id))
+        log.info("call %s answered (%d in progress)", session.conversation, len(self._in_progress) + 1)
         self.sessions.append(session)
         del self.sessions[:-500]
         task = asyncio.current_task()

@@ -1,4 +1,7 @@
-"""The voice gateway as a part of `receptionist run`: configured from bot.config, on its own loop.
+"""The voice gateway as a part of `receptionist run`: configured from bot.config, on its own loop;
+or on its own, one process of several behind kamailio's dispatcher (docs/deploy.md):
+
+    python -m voice.service        (RECEPTIONIST_SIP_PORT, RECEPTIONIST_RASA_HOST/PORT: the balancer)
 
 The gateway talks to the dialogue only over HTTP (the Rasa REST channel and API); it reads the
 directory (which destinations may be dialled) and writes recordings into call records.
@@ -119,3 +122,32 @@ def describe(running: RunningGateway, recordings: Path) -> str:
     host, port = running.address
     speech = ", ".join(running.languages) or "none installed (keypad only: receptionist models fetch zh|en)"
     return f"SIP gateway: sip:{host}:{port} (speech: {speech}; recordings in {recordings})"
+
+
+def main() -> int:
+    """One gateway process: started from the settings, stopped (in order: no new call, the calls in
+    progress hung up and stored) by SIGTERM or Ctrl-C; a second signal hurries the stop."""
+    from bot.context import open_context
+    from bot.launcher import GATEWAY_GRACE_S, GATEWAY_STOP_S, StopSignals, rasa_url
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    context = open_context()
+    signals = StopSignals()
+    signals.install()
+    config = gateway_config(context.settings, rasa_url(context.settings))
+    try:
+        running = start_in_thread(config, context.database, signals.stop, grace_s=GATEWAY_GRACE_S)
+    except RuntimeError as error:
+        print(f"SIP gateway: not started ({error})", flush=True)
+        context.close()
+        return 1
+    print(describe(running, config.recordings_dir), f"→ dialogue {config.rasa_url}", flush=True)
+    signals.stop.wait()
+    stopped = running.join(GATEWAY_STOP_S)
+    context.close()
+    print("SIP gateway: stopped" if stopped else "SIP gateway: stop timed out", flush=True)
+    return 0 if stopped else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
