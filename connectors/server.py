@@ -140,11 +140,18 @@ def server_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+def _current_model() -> Path | None:
+    from bot.training import current_model
+
+    return current_model()
+
+
 def main(argv: list[str] | None = None) -> None:
     from connectors import tracker_eviction  # imports Rasa: in the server process only
 
     parser = argparse.ArgumentParser(description="the Rasa server, listening where bot.config says")
-    parser.add_argument("--model", required=True, help="the trained model (.tar.gz)")
+    parser.add_argument("--model", help="the trained model (.tar.gz); default: the one trained from the "
+                                        "current config, domain and data (`make model`)")
     parser.add_argument("--max-conversations", type=int, default=tracker_eviction.MAX_CONVERSATIONS,
                         help="conversations kept in memory at once (default %(default)s)")
     parser.add_argument("--conversation-idle-s", type=float, default=tracker_eviction.IDLE_S,
@@ -152,6 +159,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.max_conversations < 1 or args.conversation_idle_s <= 0:
         parser.error("--max-conversations and --conversation-idle-s must be positive")
+    model = args.model or _current_model()
+    if model is None:
+        parser.error("no model trained for the current config, domain and data: run `make model` (or pass --model)")
     settings = load_settings()
     tokens = load_tokens(settings)
     refuse_exposure("Rasa server", settings.rasa_host, rasa_secrets(tokens))
@@ -164,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     tracker_eviction.install(args.conversation_idle_s, args.max_conversations)
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *rasa_arguments(settings, args.model, tokens.api, endpoints)]
+    sys.argv = ["rasa", *rasa_arguments(settings, str(model), tokens.api, endpoints)]
     rasa_main()
 
 
