@@ -57,6 +57,7 @@ bench: setup model
 	$(PY) -m bench.resolve_bench
 	$(PY) -m bench.dialogue_bench
 	$(PY) -m bench.console_bench
+	@export RECEPTIONIST_TEST_PG_URL="$$(bash scripts/postgres.sh)" && $(PY) -m bench.scale_bench
 
 clean:
 	rm -rf $(STAMPS) var models/*.tar.gz results

@@ -97,8 +97,9 @@ class Balancer:
         env = dict(os.environ, FRONTDESK_RASA_BIND=f"127.0.0.1:{self.rasa_port}",
                    FRONTDESK_ACTION_BIND=f"127.0.0.1:{self.action_port}",
                    RECEPTIONIST_ACTION_SECRET=self.action_secret)
-        env.update({f"FRONTDESK_RASA_{i}": f"127.0.0.1:{port}" for i, port in enumerate(self.rasa, 1)})
-        env.update({f"FRONTDESK_ACTION_{i}": f"127.0.0.1:{port}" for i, port in enumerate(self.actions, 1)})
+        for kind, ports in (("RASA", self.rasa), ("ACTION", self.actions)):
+            for slot in (1, 2):  # the shipped config names two of each: one server alone fills both
+                env[f"FRONTDESK_{kind}_{slot}"] = f"127.0.0.1:{ports[min(slot, len(ports)) - 1]}"
         return env
 
     def start(self) -> Balancer:
