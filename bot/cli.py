@@ -24,13 +24,15 @@ def _groups() -> list[Register]:
     from bot.org import cli as org_cli
     from bot.phone_use import cli as phone_use_cli
     from bot.records import cli as records_cli
+    from bot.records import tracker_retention
     from bot.rules import cli as rules_cli
     from bot.web import cli as web_cli
     from voice import models as voice_models
 
     return [launcher.register, org_cli.register, directory_cli.register, rules_cli.register, records_cli.register,
             web_cli.register, voice_models.register, hotel_cli.register,
-            hotel_cli.register_wakeups, cases_cli.register, phone_use_cli.register]
+            hotel_cli.register_wakeups, cases_cli.register, phone_use_cli.register,
+            tracker_retention.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,6 +33,17 @@ def _env_int(name: str, default: int) -> int:
         raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
 
 
+def _env_float(name: str, default: float) -> float:
+    value = _env(name)
+    try:
+        number = float(value) if value else default
+    except ValueError:
+        raise SystemExit(f"{name} must be a number, not {value!r}") from None
+    if number <= 0:
+        raise SystemExit(f"{name} must be more than 0, not {value!r}")
+    return number
+
+
 def _env_flag(name: str) -> bool:
     return _env(name).lower() in {"1", "true", "yes", "on"}
 
@@ -148,6 +159,10 @@ class Settings:
     channel_tokens: Mapping[str, str] = field(default_factory=dict)
     """Channel → the REST token of its client (RECEPTIONIST_PHONE_TOKEN, _KIOSK_TOKEN, _CHAT_TOKEN)."""
     test_clock: bool = False
+    tracker_store: str = ""
+    """Rasa's SQL tracker store (RECEPTIONIST_TRACKER_STORE); empty: the Rasa server's memory."""
+    tracker_retention_days: float = 7.0
+    """A conversation idle this long is deleted from it (RECEPTIONIST_TRACKER_RETENTION_DAYS)."""
     rasa_host: str = LOOPBACK
     rasa_port: int = 5005
     action_host: str = LOOPBACK
@@ -181,6 +196,8 @@ def load_settings() -> Settings:
         channel_tokens={channel: token for channel in CHANNELS
                         if (token := _env(f"RECEPTIONIST_{channel.upper()}_TOKEN"))},
         test_clock=_env_flag("RECEPTIONIST_TEST_CLOCK"),
+        tracker_store=_env("RECEPTIONIST_TRACKER_STORE"),
+        tracker_retention_days=_env_float("RECEPTIONIST_TRACKER_RETENTION_DAYS", 7.0),
         rasa_host=_env("RECEPTIONIST_RASA_HOST", LOOPBACK),
         rasa_port=_env_int("RECEPTIONIST_RASA_PORT", 5005),
         action_host=_env("RECEPTIONIST_ACTION_HOST", LOOPBACK),

@@ -182,6 +182,22 @@ def _sweep_thread(context: Context, stop: threading.Event) -> threading.Thread:
     return thread
 
 
+def _tracker_purge_thread(settings: Settings, stop: threading.Event) -> threading.Thread | None:
+    """With a tracker store, conversations idle past the retention are deleted hourly
+    (bot/records/tracker_retention.py); in memory, the Rasa server forgets them itself."""
+    if not settings.tracker_store:
+        return None
+    import datetime as dt
+
+    from bot.records.tracker_retention import purge_forever
+
+    retention = dt.timedelta(days=settings.tracker_retention_days)
+    thread = threading.Thread(target=purge_forever, args=(settings.tracker_store, retention, stop),
+                              name="tracker-purge", daemon=True)
+    thread.start()
+    return thread
+
+
 def _console_thread(context: Context) -> ConsoleSettings:
     """The staff console, on its own event loop in a daemon thread (it ends with the process)."""
     from bot.web.app import serve
@@ -362,6 +378,7 @@ def _run(args: argparse.Namespace) -> int:
     running = Running(context)
     running.sweep = _sweep_thread(context, running.sweep_stop)
     running.checkout = start_checkout_thread(context.database, running.sweep_stop)
+    _tracker_purge_thread(settings, running.sweep_stop)
     try:
         print(f"message delivery: SMTP {settings.smtp.host}:{settings.smtp.port}, checked every 60 s")
         console = _console_thread(context)

@@ -80,6 +80,35 @@ def test_a_conversation_survives_a_crash_of_the_rasa_server(postgres_url, tmp_pa
     assert message.recipient == "li-na" and message.caller_name.startswith("魏") and "下午三点" in message.text
 
 
+def test_conversations_idle_past_the_retention_are_deleted_and_start_afresh(postgres_url, tmp_path_factory):
+    import datetime as dt
+
+    from bot.records.tracker_retention import purge_idle_conversations, tracker_engine
+
+    with running(tmp_path_factory.mktemp("retention"),
+                 extra_env={"RECEPTIONIST_TRACKER_STORE": postgres_url}) as servers:
+        up_to_the_message(servers, "old-call")
+        engine = tracker_engine(postgres_url)
+        try:
+            def stored(sender: str) -> int:
+                with engine.connect() as conn:
+                    return conn.execute(text("SELECT count(*) FROM events WHERE sender_id = :s"),
+                                        {"s": sender}).scalar_one()
+
+            now = dt.datetime.now(dt.timezone.utc)
+            assert purge_idle_conversations(engine, dt.timedelta(days=7), now) == 0  # an hour later: kept
+            assert stored("old-call") > 5
+            phone(servers, "new-call", "")
+            with engine.begin() as conn:  # the first call was 8 days ago
+                conn.execute(text("UPDATE events SET timestamp = timestamp - 8 * 86400 WHERE sender_id = 'old-call'"))
+            assert purge_idle_conversations(engine, dt.timedelta(days=7), now) == 1
+            assert stored("old-call") == 0 and stored("new-call") > 0
+        finally:
+            engine.dispose()
+        body = phone(servers, "old-call", "我姓魏 魏晨")
+    assert texts(body) != [ASK_CALLBACK], "a deleted conversation starts afresh"
+
+
 def test_without_a_store_the_same_crash_starts_the_conversation_over(tmp_path_factory):
     with running(tmp_path_factory.mktemp("in-memory")) as servers:
         up_to_the_message(servers, "crash-2")
