@@ -59,6 +59,9 @@ the call is ended (outcome "rtp_timeout"), whatever it is doing (talking to the 
 staff, leaving a voice message). A phone sends a packet every 20 ms, silence included (even with silence
 suppression, comfort noise every few seconds); PBXs use the same 60 s (Asterisk's rtptimeout). Not counted
 while the caller holds the call (their re-INVITE said sendonly/inactive)."""
+GOODBYES = frozenset({"silence_goodbye"})
+"""The gateway's own endings after which the caller, too, may hang up first (the voice message's thanks
+as well): not a time limit's notice, which ends the call at once."""
 MAX_CALL_S = 3600.0
 """The longest call with the receptionist: a real one takes minutes; past an hour the caller is told and
 the call ended (outcome "max_duration")."""
@@ -354,12 +357,16 @@ class CallSession:
         if self._digit_timer is not None:
             self._digit_timer.cancel()
         self._digits.clear()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._gone.wait(), self.services.caller_hangs_up_first_s)
+        await self._grace_for_the_caller()
         if not self._gone.is_set() and self._ending is None:
             log.info("call %s: the caller did not hang up within %.1f s of the goodbye: hanging up",
                      self.conversation, self.services.caller_hangs_up_first_s)
             await self.call.hangup()
+
+    async def _grace_for_the_caller(self) -> None:
+        """Up to `caller_hangs_up_first_s` for the caller to hang up first (seed: 等对方先挂机)."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._gone.wait(), self.services.caller_hangs_up_first_s)
 
     # ------------------------------------------------------------------ transfers
 
@@ -484,7 +491,10 @@ class CallSession:
                 log.exception("call %s: the voice message could not be filed", self.conversation)
         if not self._gone.is_set():
             await self._speak(self.call, phrase("voicemail_thanks", self.language))
-            await self.call.hangup()
+            self._said_goodbye = True
+            await self._grace_for_the_caller()
+            if not self._gone.is_set():
+                await self.call.hangup()
 
     # ------------------------------------------------------------------ listening
 
@@ -638,7 +648,11 @@ class CallSession:
             if callee is not None and not callee.ended.is_set():
                 speaking.append(self._speak(callee, text, final=True))
             await asyncio.gather(*speaking, return_exceptions=True)
-        await self.call.hangup()
+            if notice in GOODBYES and callee is None:
+                self._said_goodbye = True
+                await self._grace_for_the_caller()
+        if not self._gone.is_set():
+            await self.call.hangup()
 
     # ------------------------------------------------------------------ the end
 

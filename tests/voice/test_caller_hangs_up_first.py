@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from gateway_helpers import DTMF, Step, caller_scenario
+from gateway_helpers import DTMF, Step, caller_scenario, phone_line_pcap
 from voice_helpers import eventually, run_sipp
 
 from bot.db.engine import open_database
@@ -351,3 +351,53 @@ def test_a_stop_during_the_grace_hangs_up_at_once(servers, tmp_path, prompts_dir
     assert timing["closed"] - timing["close"] < 2.0
     check_the_goodbye(call)
     assert call.session is not None and call.session.hung_up_by == "gateway"
+
+
+def test_after_its_own_goodbye_to_a_silent_caller_the_gateway_also_waits_for_them_to_hang_up(
+        servers, tmp_path, prompts_dir):
+    """The gateway ends a silent call itself ("没有听到您的声音…再见"): it too leaves the line open for the
+    grace after that goodbye before its BYE (before, the BYE left with the goodbye's last packet)."""
+    from voice.call_session import PHRASES as GATEWAY
+
+    goodbye_text = GATEWAY["silence_goodbye"]["zh"]
+
+    async def scenario() -> tuple[Call, float]:
+        call = Call()
+        (tmp_path / "caller").mkdir(exist_ok=True)
+        database = open_database(servers.db_url)
+        cfg = GatewayConfig(rasa_url=servers.rasa_url, api_token=servers.token,
+                            channel_token=servers.tokens["phone"], recordings_dir=tmp_path / "recordings",
+                            prompts_dir=prompts_dir, sip_port=0, dial_plan=DialPlan(routes={}),
+                            dialogue_timeout_s=20.0, first_metadata={"now": OFFICE_HOURS}, silence_s=3.0)
+        gateway = Gateway(cfg, database)
+        await gateway.start()
+        try:
+            goodbye = await gateway.synthesizer.prompt(goodbye_text, "zh")
+            tail_s = trailing_quiet_s(goodbye.pcm.data)
+            noise, _ = phone_line_pcap([("pause", 40.0)], tmp_path / "noise.pcap")
+            path = caller_scenario([Step(pcap=str(noise))], tmp_path / "caller.xml", hang_up=False,
+                                   wait_bye_ms=60000)
+            path.write_text(path.read_text().replace("m=audio [media_port]", f"m=audio {call.sink.port}"))
+            messages = tmp_path / "caller" / "messages.log"
+            call.code, call.log = await run_sipp(str(path), ("127.0.0.1", gateway.ua.port), tmp_path / "caller",
+                                                 service="8888", timeout_s=60,
+                                                 extra=["-trace_msg", "-message_file", str(messages)])
+            call.trace = sip_trace(messages)
+            call.session = gateway.sessions[-1]
+            return call, tail_s
+        finally:
+            await gateway.close()
+            database.close()
+            call.sink.close()
+
+    call, tail_s = asyncio.run(scenario())
+    session = call.session
+    assert session is not None and session.outcome == "silence" and session.spoken[-1] == goodbye_text, \
+        (session and session.outcome, session and session.spoken)
+    received = byes(call.trace, "received")
+    assert received and call.code == 0, f"the silent caller never got the gateway's BYE: {call.log}"
+    ended = call.sink.last_voiced() + tail_s
+    report("gateway's BYE after its silence goodbye", ended_to_bye=received[0] - ended)
+    assert GRACE - 0.02 <= received[0] - ended <= GRACE + 0.5, \
+        f"the gateway's BYE came {received[0] - ended:.3f} s after its goodbye ended (grace {GRACE} s)"
+    assert session.hung_up_by == "gateway", session.hung_up_by
