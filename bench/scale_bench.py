@@ -25,11 +25,8 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import create_engine, text
 
 from bench.dialogue_bench import run_level
 from bot.config import PROJECT_ROOT
@@ -41,45 +38,22 @@ RESULTS = Path(__file__).resolve().parent / "results"
 LEVELS = (20, 50, 100)
 
 
-def fresh_database(admin_url: str) -> tuple[str, str]:
-    """(URL, name) of a new, empty PostgreSQL database on the server of `admin_url`."""
-    name = f"fd_bench_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT", future=True)
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return admin_url.rsplit("/", 1)[0] + f"/{name}", name
-
-
-def drop_database(admin_url: str, name: str) -> None:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT", future=True)
-    with engine.connect() as conn:
-        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n "
-                          "AND pid <> pg_backend_pid()"), {"n": name})
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    engine.dispose()
-
-
 def dialogue(admin_url: str, workers: int, turns: int) -> list[dict[str, Any]]:
-    from cluster import running_cluster
+    from cluster import fresh_postgres, running_cluster
 
-    url, name = fresh_database(admin_url)
     workdir = Path(tempfile.mkdtemp(prefix=f"frontdesk-scale-{workers}-"))
-    try:
-        with running_cluster(workdir, url, workers=workers) as cluster:
-            port, phone = cluster.balancer.rasa_port, cluster.servers.tokens["phone"]
-            run_level(port, phone, 4, 40, f"warm{workers}")
-            levels = []
-            for level in LEVELS:
-                result = run_level(port, phone, level, max(turns, 2 * level), f"w{workers}")
-                result["workers"] = workers
-                print(f"{workers} worker(s), {level:>3} at once: {result['turns']} turns, {result['turns_per_s']} "
-                      f"turns/s, p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, {result['errors']} errors",
-                      flush=True)
-                levels.append(result)
-            return levels
-    finally:
-        drop_database(admin_url, name)
+    with fresh_postgres(admin_url) as url, running_cluster(workdir, url, workers=workers) as cluster:
+        port, phone = cluster.balancer.rasa_port, cluster.servers.tokens["phone"]
+        run_level(port, phone, 4, 40, f"warm{workers}")
+        levels = []
+        for level in LEVELS:
+            result = run_level(port, phone, level, max(turns, 2 * level), f"w{workers}")
+            result["workers"] = workers
+            print(f"{workers} worker(s), {level:>3} at once: {result['turns']} turns, {result['turns_per_s']} "
+                  f"turns/s, p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, {result['errors']} errors",
+                  flush=True)
+            levels.append(result)
+        return levels
 
 
 def calls(calls_total: int, at_once: int) -> dict[str, Any]:

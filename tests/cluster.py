@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -143,6 +144,26 @@ class Cluster:
                 return
             time.sleep(0.5)
         raise RuntimeError(f"the balancer does not reach the Rasa servers:\n{self.balancer.log()[-2000:]}")
+
+
+@contextmanager
+def fresh_postgres(admin_url: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database on the server of `admin_url`, dropped afterwards
+    (its leftover connections ended first)."""
+    from sqlalchemy import create_engine, text
+
+    name = f"fd_cluster_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", future=True)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :n AND pid <> pg_backend_pid() AND usename = current_user"), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
 
 
 @contextmanager

@@ -10,11 +10,11 @@ lock store, deploy/haproxy.cfg in front.
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Iterator
 
 import pytest
-from cluster import Cluster, running_cluster
+from cluster import Cluster, fresh_postgres, running_cluster
 from rasa_servers import customs, texts
 from sqlalchemy import create_engine, text
 
@@ -29,20 +29,11 @@ CALLER = "+8613911113333"
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """Two of each server on a fresh PostgreSQL database (records and trackers), dropped afterwards."""
-    from conftest import PG_URL, _drop_database
-
-    if not PG_URL:
+    admin_url = os.environ.get("RECEPTIONIST_TEST_PG_URL", "")
+    if not admin_url:
         pytest.skip("RECEPTIONIST_TEST_PG_URL is not set: run through `make test`, which starts PostgreSQL")
-    name = f"fd_cluster_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT", future=True)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        with running_cluster(tmp_path_factory.mktemp("cluster"), PG_URL.rsplit("/", 1)[0] + f"/{name}") as running:
-            yield running
-    finally:
-        _drop_database(admin, name)
-        admin.dispose()
+    with fresh_postgres(admin_url) as url, running_cluster(tmp_path_factory.mktemp("cluster"), url) as running:
+        yield running
 
 
 def phone(cluster: Cluster, sender: str, message: str, via: str | None = None) -> list[dict]:
