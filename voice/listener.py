@@ -34,23 +34,27 @@ class Listener:
         self.gap_s = gap_s
         self.last_voiced = 0.0
         """time.monotonic() of the last chunk with speech in it: when the caller stopped speaking."""
-        self._audio: asyncio.Queue[bytes] = asyncio.Queue()
+        self._audio: asyncio.Queue[tuple[bytes, bool | None]] = asyncio.Queue()
         self._heard_until = time.monotonic()
         """Audio (or a gap) up to this moment has been handed to the transcriber."""
 
-    def hear(self, pcm: bytes) -> None:
-        """RTP callback: 16-bit PCM at `rate` (a 20 ms frame). Speech is timed as it arrives, not as decoded."""
-        if Pcm(pcm, self.rate).rms >= SPEECH_RMS:
+    def hear(self, pcm: bytes, voiced: bool | None = None) -> None:
+        """RTP callback: 16-bit PCM at `rate` (a 20 ms frame). Speech is timed as it arrives, not as decoded.
+
+        `voiced`: the call's voice activity detector's verdict on this frame (the recognizer then uses it
+        rather than running a detector of its own); None: a level threshold times it, the recognizer decides."""
+        if voiced if voiced is not None else Pcm(pcm, self.rate).rms >= SPEECH_RMS:
             self.last_voiced = time.monotonic()
-        self._audio.put_nowait(pcm)
+        self._audio.put_nowait((pcm, voiced))
 
     def clear(self) -> None:
         """Drop what has arrived and not been decoded (e.g. audio heard during a transfer)."""
         while not self._audio.empty():
             self._audio.get_nowait()
 
-    async def _next_chunk(self) -> bytes | float | None:
-        """The audio that arrived (joined), or the length of a gap soon after speech, or None (idle line)."""
+    async def _next_chunk(self) -> tuple[bytes, list[bool] | None] | float | None:
+        """The audio that arrived (joined, with the frames' verdicts when all have one), or the length of a
+        gap soon after speech, or None (idle line)."""
         wait = max(0.001, self._heard_until + self.gap_s - time.monotonic())
         try:
             chunks = [await asyncio.wait_for(self._audio.get(), wait)]
@@ -61,7 +65,10 @@ class Listener:
         while not self._audio.empty():
             chunks.append(self._audio.get_nowait())
         self._heard_until = time.monotonic()
-        return b"".join(chunks)
+        verdicts = [voiced for _, voiced in chunks]
+        aligned = all(len(pcm) == self.rate // 50 * 2 for pcm, _ in chunks)  # a verdict per 20 ms frame
+        known = [bool(v) for v in verdicts] if aligned and None not in verdicts else None
+        return b"".join(pcm for pcm, _ in chunks), known
 
     async def results(self, name: str = "") -> AsyncIterator[Partial | Utterance]:
         """Partials and utterances until the call ends (the task is cancelled) or decoding is retired."""
@@ -70,8 +77,8 @@ class Listener:
             if heard is None:
                 continue
             try:
-                if isinstance(heard, bytes):
-                    result = await self.transcriber.feed(heard)
+                if isinstance(heard, tuple):
+                    result = await self.transcriber.feed(*heard)
                 else:
                     result = await self.transcriber.pause(heard)
             except asyncio.TimeoutError:

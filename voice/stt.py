@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import vosk
 
-from voice.audio import Pcm
+from voice.endpointing import ONSET_FRAMES, VoiceActivity, quiet_needed
 
 TELEPHONE_RATE = 8000
 KIOSK_RATE = 16000
@@ -66,6 +67,10 @@ class SpeechModels:
     def configured(self) -> tuple[str, ...]:
         return tuple(self._paths)
 
+    def path(self, language: str) -> Path | None:
+        """Where the language's model is (its vocabulary is read from there for directory grammars)."""
+        return self._paths.get(language)
+
     def get(self, language: str) -> vosk.Model | None:
         return self._models.get(language)
 
@@ -102,28 +107,37 @@ def _utterance(result_json: str) -> Utterance | None:
 class Recognizer:
     """A streaming recognizer for one call. Not thread-safe: feed it from one worker at a time.
 
-    Only speech is decoded. A 20 ms frame is speech when its level reaches `speech_rms`; the
-    quiet before it is kept (`preroll_s`, for a soft first sound), and after speech Kaldi gets
-    `tail_s` more of the quiet (a word's weak ending, and enough for its network to compute past
-    the last word). The rest of the quiet is counted but not decoded: a phone sends RTP all call
-    long, and decoding an idle line would cost a tenth of a core per call for nothing.
+    Only speech is decoded. A 20 ms frame is speech when webrtcvad says so (voice/endpointing.py), and
+    speech has begun after `ONSET_FRAMES` such frames in a row; the audio before it is kept
+    (`preroll_s`, for a soft first sound), and after speech Kaldi gets `tail_s` more of the quiet (a
+    word's weak ending, and enough for its network to compute past the last word). The rest of the
+    quiet is counted but not decoded: a phone sends RTP all call long, and decoding an idle line
+    would cost a tenth of a core per call for nothing.
 
-    The end of an utterance is `end_silence_s` of quiet after speech (or Vosk's own end-point,
-    which rarely comes first: it waits for longer silences, up to seconds on some models).
+    The end of an utterance is quiet after speech: `SHORT_QUIET_S` when the partial result already
+    reads as a complete request in `language`, `LONG_QUIET_S` when it stops mid-sentence
+    (`endpointing.quiet_needed`); `end_silence_s`, when given, is a fixed length instead. Vosk's own
+    end-point rarely comes first: it waits for longer silences, up to seconds on some models.
     """
 
-    def __init__(self, model: vosk.Model, sample_rate: int, end_silence_s: float = 0.5,
-                 speech_rms: float = 300.0, tail_s: float = 0.4, preroll_s: float = 0.5) -> None:
+    def __init__(self, model: vosk.Model, sample_rate: int, end_silence_s: float | None = None,
+                 tail_s: float = 0.3, preroll_s: float = 0.3, grammar: str | None = None,
+                 language: str | None = None) -> None:
         self.sample_rate = sample_rate
         self.end_silence_s = end_silence_s
-        self.speech_rms = speech_rms
+        self.language = language
         self.tail_s = tail_s
         self.decoded_s = 0.0
         """Seconds of audio given to Kaldi so far (what the call's recognition costs)."""
-        self._kaldi = vosk.KaldiRecognizer(model, sample_rate)
+        self._kaldi = (vosk.KaldiRecognizer(model, sample_rate, grammar) if grammar is not None
+                       else vosk.KaldiRecognizer(model, sample_rate))
+        """`grammar`: a JSON list of phrases (Vosk's runtime grammar) the recognizer is limited to."""
         self._kaldi.SetWords(True)
+        self._activity: VoiceActivity | None = None
+        """Made on first use: a caller that gives verdicts (the gateway) needs none."""
         self._frame = sample_rate // 50 * 2
-        self._preroll: deque[bytes] = deque(maxlen=max(1, round(preroll_s * 50)))
+        self._preroll: deque[bytes] = deque(maxlen=max(ONSET_FRAMES, round(preroll_s * 50)))
+        self._speech_run = 0
         self._last_partial = ""
         self._heard_speech = False
         self._quiet_s = 0.0
@@ -131,16 +145,43 @@ class Recognizer:
         self._tail_decoded_s = 0.0
         """Quiet after the last speech already given to Kaldi."""
 
-    def _speech_ended(self) -> bool:
-        return self._heard_speech and self._quiet_s >= self.end_silence_s - 0.005  # 0.29 + 4 × 0.05 is not < 0.49
+    @property
+    def speaking(self) -> bool:
+        """An utterance is under way: speech heard and its end not yet found."""
+        return self._heard_speech
 
-    def accept(self, pcm: bytes) -> Partial | Utterance | None:
-        """Feed 16-bit PCM at `sample_rate`; an Utterance when the caller has stopped speaking."""
+    def quiet_needed(self) -> float:
+        """The quiet after speech that ends this utterance, given what has been recognised so far."""
+        if self.end_silence_s is not None:
+            return self.end_silence_s
+        return quiet_needed(self._last_partial, self.language)
+
+    def _speech_ended(self) -> bool:
+        return self._heard_speech and self._quiet_s >= self.quiet_needed() - 0.005  # 0.29 + 4 × 0.05 is not < 0.49
+
+    def _is_speech(self, frame: bytes, voiced: bool | None) -> bool:
+        """This frame is speech: the detector says so, and (before speech has begun) enough in a row."""
+        if voiced is None:
+            if self._activity is None:
+                self._activity = VoiceActivity(self.sample_rate)
+            voiced = self._activity.is_speech(frame)
+        if not voiced:
+            self._speech_run = 0
+            return False
+        self._speech_run += 1
+        return self._heard_speech or self._speech_run >= ONSET_FRAMES
+
+    def accept(self, pcm: bytes, voiced: Sequence[bool] | None = None) -> Partial | Utterance | None:
+        """Feed 16-bit PCM at `sample_rate`; an Utterance when the caller has stopped speaking.
+
+        `voiced`: a voice activity verdict per 20 ms frame of `pcm`, when the caller has one (the gateway
+        runs one detector per call for barge-in and shares it); otherwise the recognizer runs its own."""
         batch, ended = bytearray(), False
-        for start in range(0, len(pcm), self._frame):
+        for n, start in enumerate(range(0, len(pcm), self._frame)):
             frame = pcm[start:start + self._frame]
             seconds = len(frame) / 2 / self.sample_rate
-            if Pcm(frame, self.sample_rate).rms >= self.speech_rms:
+            verdict = voiced[n] if voiced is not None and n < len(voiced) else None
+            if self._is_speech(frame, verdict) and not ended:
                 if not self._heard_speech:
                     batch += b"".join(self._preroll)
                     self._preroll.clear()
@@ -189,17 +230,46 @@ class Recognizer:
 
     def flush(self) -> Utterance | None:
         """End of speech or of the stream (hang-up): whatever is pending, then start afresh."""
-        self._last_partial, self._heard_speech, self._quiet_s = "", False, 0.0
+        self._last_partial, self._heard_speech, self._quiet_s, self._speech_run = "", False, 0.0, 0
         return _utterance(self._kaldi.FinalResult())
+
+
+class DecodeLoad:
+    """How far behind the shared decoding workers are: the wait of recent decodes for a free worker.
+
+    The gateway refuses new calls (503, so a proxy tries the next gateway) while it is over
+    `OVERLOAD_WAIT_S`, rather than let every call's recognition fall behind together."""
+
+    WINDOW_S = 3.0
+
+    def __init__(self) -> None:
+        self._waits: deque[tuple[float, float]] = deque()
+        self.max_wait_s = 0.0
+        """The longest wait seen (for the benchmark and logs)."""
+
+    def record(self, wait_s: float) -> None:
+        now = time.monotonic()
+        self.max_wait_s = max(self.max_wait_s, wait_s)
+        self._waits.append((now, wait_s))
+        while self._waits and self._waits[0][0] < now - self.WINDOW_S:
+            self._waits.popleft()
+
+    @property
+    def behind_s(self) -> float:
+        """The longest wait for a worker in the last `WINDOW_S` (0 when idle)."""
+        horizon = time.monotonic() - self.WINDOW_S
+        return max((wait for at, wait in self._waits if at >= horizon), default=0.0)
 
 
 class Transcriber:
     """The asynchronous face of a Recognizer: decoding in `executor`, never on the event loop."""
 
-    def __init__(self, recognizer: Recognizer, executor: Executor | None = None, timeout_s: float = 5.0) -> None:
+    def __init__(self, recognizer: Recognizer, executor: Executor | None = None, timeout_s: float = 5.0,
+                 load: DecodeLoad | None = None) -> None:
         self._recognizer = recognizer
         self._executor = executor
         self._timeout_s = timeout_s
+        self._load = load
         self._lock = asyncio.Lock()
         self._retired = False
 
@@ -211,20 +281,39 @@ class Transcriber:
             if self._retired:
                 raise asyncio.TimeoutError("speech decoding fell behind; this recognizer was retired")
             loop = asyncio.get_running_loop()
-            decoding = loop.run_in_executor(self._executor, fn, *args)
+            decoding = loop.run_in_executor(self._executor, self._timed, time.monotonic(), fn, *args)
             try:
                 return await asyncio.wait_for(asyncio.shield(decoding), self._timeout_s)
             except asyncio.TimeoutError:
                 self._retired = True
                 raise
 
+    def _timed(self, submitted: float, fn: Callable[..., T], *args: object) -> T:
+        """Run in the worker: note how long the decode waited for it."""
+        if self._load is not None:
+            self._load.record(time.monotonic() - submitted)
+        return fn(*args)
+
+    @property
+    def recognizer(self) -> Any:
+        return self._recognizer
+
+    async def use(self, recognizer: Any, unless_speaking: bool = True) -> bool:
+        """Decode with `recognizer` from now on (between decodes); refused (False) while the current one
+        is in the middle of an utterance and `unless_speaking`, so no utterance loses its beginning."""
+        async with self._lock:
+            if unless_speaking and getattr(self._recognizer, "speaking", False):
+                return False
+            self._recognizer = recognizer
+            return True
+
     @property
     def retired(self) -> bool:
         """A decode overran its time-out; this call must go on without speech (keys still work)."""
         return self._retired
 
-    async def feed(self, pcm: bytes) -> Partial | Utterance | None:
-        return await self._run(self._recognizer.accept, pcm)
+    async def feed(self, pcm: bytes, voiced: Sequence[bool] | None = None) -> Partial | Utterance | None:
+        return await self._run(self._recognizer.accept, pcm, voiced)
 
     async def pause(self, seconds: float) -> Utterance | None:
         return await self._run(self._recognizer.pause, seconds)
