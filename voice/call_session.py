@@ -1,7 +1,8 @@
 """One call, from answer to hang-up: the dialogue's words spoken, the caller's words and keys posted.
 
     answer ─▶ "" to the dialogue ─▶ greeting spoken (no speech model: "key the extension, 0 for the operator")
-    caller audio ─▶ recorder, Transcriber ─▶ Partial while a prompt plays: stop it (barge-in)
+    caller audio ─▶ recorder, SpeechOnset ─▶ speech (not our echo) while a prompt plays: stop it (barge-in)
+                             Transcriber
                                           └▶ Utterance ─▶ its text to the dialogue ─▶ replies spoken / carried out
     keys ─▶ digits until a pause (or #) ─▶ the extension as text; "0" alone ─▶ "operator" in the call's language
     transfer payload ─▶ voice/transfer.py ─▶ transfer_result to the dialogue ─▶ its replies spoken
@@ -29,14 +30,16 @@ from typing import Any
 
 from bot.dialogue.language import detect_language
 from bot.org.model import Directory
-from voice.audio import silence, tone
+from voice.audio import decode, silence, tone
 from voice.dialogue_client import DialogueClient, DialogueUnavailable, Reply
+from voice.endpointing import FLOOR_RMS, EchoGuard, SpeechOnset, VoiceActivity
+from voice.grammar import NameGrammar, NameTurnRecognizer, NameUtterance, asks_for_a_name
 from voice.listener import SPEECH_RMS, Listener
 from voice.recording import CallRecorder, recording_name
 from voice.sip.ua import Call, Dtmf, Hangup, TransferProgress
-from voice.stt import Partial, Recognizer, SpeechModels, Transcriber, Utterance
+from voice.stt import DecodeLoad, Partial, Recognizer, SpeechModels, Transcriber, Utterance
 from voice.transfer import Transferring, Transfers, bridge, spoken_consent
-from voice.tts import SynthesisError, Synthesizer
+from voice.tts import VOICES, Prompt, SynthesisError, Synthesizer, split_sentences
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -44,6 +47,8 @@ with warnings.catch_warnings():
 
 log = logging.getLogger(__name__)
 
+ECHO_REACH_S = 0.6
+"""How long after we send sound it may still come back down the line as echo (EchoGuard's reach)."""
 VOICEMAIL_S = 60.0
 """The longest voice message a caller can leave when nobody can take the call."""
 MAX_TURNS = 200
@@ -128,6 +133,11 @@ class SessionServices:
     speech_language: str | None = None
     """Recognise callers in this language whatever the dialogue speaks (else the dialogue's language)."""
     executor: Executor | None = None
+    decode_load: DecodeLoad | None = None
+    """How far behind the shared decoding is (the gateway's admission control reads it)."""
+    name_grammar: bool = True
+    """In turns where the caller is asked whom they want, decode with the directory's names too
+    (voice/grammar.py); off: the plain model only."""
     recordings_dir: Path | None = None
     link_recording: Callable[[str, str, str], Awaitable[None]] | None = None
     """(conversation, caller_id, path) → stored in the call record."""
@@ -216,6 +226,19 @@ class CallSession:
         """The staff member's call while the caller is bridged to it."""
         self._said_goodbye = False
         """The dialogue has said goodbye: the line is only open for the caller to hang up first."""
+        self._onset: SpeechOnset | None = None
+        """The caller's voice activity and our echo, judged as RTP arrives (made with the recognizer)."""
+        self._sent_sound_at = 0.0
+        """When we last sent sound (not silence): until ECHO_REACH_S after it, a voiced frame may be our echo."""
+        self._barged_in = False
+        """The caller spoke or keyed over the prompt now playing, which was stopped."""
+        self.barge_ins: list[float] = []
+        """time.monotonic() of each barge-in (a prompt stopped by the caller's speech or a key)."""
+        self._plain: Recognizer | None = None
+        self._names: NameGrammar | None = None
+        """The directory grammar of the call's speech model (None: not available, plain model only)."""
+        self._name_turn_wanted = False
+        """The prompt now playing asks whom the caller wants: decode their answer with the names."""
 
     # ------------------------------------------------------------------ the call
 
@@ -224,9 +247,9 @@ class CallSession:
         try:  # streamed to <recordings>/<name>.part as the call goes (voice/recording.py)
             self.recorder = CallRecorder(self.call.info.codec,
                                          folder / f"{recording_name(self.conversation)[:-4]}.part" if folder else None)
-            self.call.rtp.on_sent = self.recorder.gateway_frame
         except OSError:
             log.exception("call %s: the recording cannot be started; the call goes on unrecorded", self.conversation)
+        self.call.rtp.on_sent = self._sent_frame
         self.call.rtp.on_audio = self._heard_audio
         self._spawn(self._read_events(), "events")
         self._spawn(self._watch(), "watch")
@@ -298,21 +321,48 @@ class CallSession:
 
     async def _speak(self, call: Call, text: str, final: bool = False) -> bool:
         """Render and play `text`; True when it was played to the end, False when barged in (or failed).
-        Once a timer is ending the call only its `final` notice is spoken."""
+        Once a timer is ending the call only its `final` notice is spoken.
+
+        A reply not already in the prompt cache is rendered a sentence at a time, and the first sentence
+        plays as soon as it is ready while the rest render behind it."""
         if self._ending is not None and not final:
             return False
         language = detect_language(text, self.language)
+        synthesizer = self.services.synthesizer
+        whole = await asyncio.to_thread(synthesizer.path_for(text, language).exists) if language in VOICES else True
+        parts = [text] if whole else split_sentences(text)
+        renders = [asyncio.ensure_future(synthesizer.prompt(part, language)) for part in parts]
         try:
-            prompt = await self.services.synthesizer.prompt(text, language)
-        except SynthesisError:
-            log.exception("call %s: could not render %r", self.conversation, text[:40])
-            return False
+            for n, render in enumerate(renders):
+                try:
+                    prompt = await render
+                except SynthesisError:
+                    log.exception("call %s: could not render %r", self.conversation, text[:40])
+                    return False
+                if n == 0:
+                    self._started_speaking(call, text)
+                if not await self._play(call, prompt):
+                    return False
+            return True
+        finally:
+            for render in renders:
+                render.cancel()
+            await asyncio.gather(*renders, return_exceptions=True)
+
+    def _started_speaking(self, call: Call, text: str) -> None:
         if call is self.call:
             self.spoken.append(text)
+            self._name_turn_wanted = asks_for_a_name(text)
+            if self._names is not None:
+                self._spawn(self._decode_names(self._name_turn_wanted), "names")
+            self._barged_in = False
             if self._pending_turn is not None:
                 ended, recognised, answered = self._pending_turn
                 self.timings.append(TurnTiming(ended, time.monotonic(), recognised, answered))
                 self._pending_turn = None
+
+    async def _play(self, call: Call, prompt: Prompt) -> bool:
+        """One rendered prompt to `call`; True when it played to the end."""
         self._prompt_playing = call is self.call
         try:
             playing = call.rtp.play(prompt.pcm.data)
@@ -330,7 +380,7 @@ class CallSession:
             if self._gone.is_set():
                 return True
             if reply.text is not None and not barged:
-                barged = not await self._speak(self.call, reply.text) and self._has_input()
+                barged = not await self._speak(self.call, reply.text) and (self._has_input() or self._barged_in)
             elif reply.kind == "hangup":
                 self.outcome = "hangup"
                 await self._let_the_caller_hang_up_first()
@@ -510,17 +560,76 @@ class CallSession:
         except Exception:
             log.exception("the %s speech model cannot be loaded: keypad only", language)
             return
-        self._listener = Listener(Transcriber(Recognizer(model, 8000), self.services.executor))
+        activity = await asyncio.to_thread(VoiceActivity, 8000)  # loads its model: ~40 ms
+        self._onset = SpeechOnset(activity, EchoGuard())
+        self._plain = Recognizer(model, 8000, language=language)
+        self._listener = Listener(Transcriber(self._plain, self.services.executor, load=self.services.decode_load))
         self._stt_language = language
+        path = models.path(language)
+        if self.services.name_grammar and path is not None:
+            try:
+                self._names = await asyncio.to_thread(NameGrammar.for_model, path, language)  # once per model
+            except (OSError, ValueError):
+                log.exception("the %s model's vocabulary cannot be read: no directory grammar", language)
         self._spawn(self._listen(), "listen")
+
+    async def _decode_names(self, wanted: bool) -> None:
+        """Switch the caller's recognizer for the turn to come: with the directory's names when the prompt
+        asks whom they want, the plain model otherwise. A switch to names waits for no utterance in
+        progress (it would lose its beginning); the grammar is rebuilt only when the directory changed."""
+        listener, names, plain = self._listener, self._names, self._plain
+        if listener is None or names is None or plain is None:
+            return
+        current = listener.transcriber.recognizer
+        if wanted == isinstance(current, NameTurnRecognizer):
+            return
+        if not wanted:
+            await listener.transcriber.use(plain, unless_speaking=False)
+            return
+        directory = await self.services.directory()
+        grammar = await asyncio.to_thread(names.build, directory)
+        model = self.services.speech_models.get(self._stt_language) if self.services.speech_models else None
+        if model is None or not grammar.entries or self._name_turn_wanted != wanted:
+            return
+        recognizer = await asyncio.to_thread(NameTurnRecognizer, model, 8000, grammar, plain=plain,
+                                             language=self._stt_language)
+        if self._name_turn_wanted == wanted and not await listener.transcriber.use(recognizer):
+            log.info("call %s: the caller is already speaking; this turn is decoded without the names",
+                     self.conversation)
 
     def _heard_audio(self, pcm: bytes) -> None:
         if self.recorder is not None:
             self.recorder.caller_audio(pcm)
-        if self._awaiting_input and audioop.rms(pcm, 2) >= SPEECH_RMS:
+        judged = self._onset is not None and (self._listening or self._prompt_playing)
+        if judged:
+            voiced, echo = self._onset.hear(pcm, time.monotonic() - self._sent_sound_at < ECHO_REACH_S)
+        else:
+            voiced, echo = audioop.rms(pcm, 2) >= SPEECH_RMS, False
+        if self._awaiting_input and voiced:
             self._last_activity = time.monotonic()  # speaking (even what no model understands) is not silence
+        if judged and self._onset.speaking and self._prompt_playing:
+            self._barge_in("speech")
         if self._listener is not None and self._listening:
-            self._listener.hear(pcm)
+            self._listener.hear(bytes(len(pcm)) if echo else pcm, voiced if judged else None)
+
+    def _sent_frame(self, payload: bytes) -> None:
+        """Every frame we send: into the recording, and remembered to tell our echo from the caller."""
+        if self.recorder is not None:
+            self.recorder.gateway_frame(payload)
+        if self._onset is not None and self._onset.echo is not None:
+            pcm = decode(payload, self.call.info.codec)
+            self._onset.echo.sent(pcm)
+            if audioop.rms(pcm, 2) >= FLOOR_RMS:
+                self._sent_sound_at = time.monotonic()
+
+    def _barge_in(self, by: str) -> None:
+        """The caller spoke or keyed over a prompt: stop it now (their turn has begun)."""
+        if not self._prompt_playing or self._barged_in:
+            return
+        self.call.rtp.stop_playback()
+        self._barged_in = True
+        self.barge_ins.append(time.monotonic())
+        log.info("call %s: barge-in by %s", self.conversation, by)
 
     async def _listen(self) -> None:
         assert self._listener is not None
@@ -528,11 +637,17 @@ class CallSession:
             if result.text.strip():
                 self._last_activity = time.monotonic()
             if isinstance(result, Partial) and self._prompt_playing:
-                self.call.rtp.stop_playback()  # barge-in
+                self._barge_in("words")
             elif isinstance(result, Utterance) and self._listening:
-                log.info("call %s heard %r (%.2f)", self.conversation, result.text, result.confidence)
+                source = f", {result.source}" if isinstance(result, NameUtterance) else ""
+                log.info("call %s heard %r (%.2f%s)", self.conversation, result.text, result.confidence, source)
                 now = time.monotonic()
                 self._inputs.put_nowait((result.text, self._listener.last_voiced or now, now))
+        if self.speech_fell_behind and self._listening and not self._gone.is_set():
+            # recognition could not keep up (the gateway is over capacity): the operator, not a caller
+            # talking to a receptionist who no longer hears them
+            now = time.monotonic()
+            self._inputs.put_nowait((phrase("operator", self.language), now, now))
 
     async def _read_events(self) -> None:
         while True:
@@ -554,8 +669,7 @@ class CallSession:
 
     def _key(self, digit: str) -> None:
         self._last_activity = time.monotonic()
-        if self._prompt_playing:
-            self.call.rtp.stop_playback()
+        self._barge_in("key")
         if self._digit_timer is not None:
             self._digit_timer.cancel()
         if digit != "#":

@@ -13,7 +13,9 @@ reached only through its HTTP API. A call's failure is logged and ends that call
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -37,14 +39,20 @@ from voice.call_session import (
     SessionServices,
 )
 from voice.dialogue_client import DialogueClient
+from voice.grammar import model_vocabulary
 from voice.recording import recording_name
 from voice.sip.ua import MAX_CALLS, MAX_CALLS_PER_SOURCE, Account, Call, UserAgent
-from voice.stt import SpeechModels
+from voice.stt import DecodeLoad, SpeechModels
 from voice.transfer import DialPlan, Transfers
 from voice.tts import Synthesizer
 from voice.wakeup import WakeupDialer
 
 log = logging.getLogger(__name__)
+
+OVERLOAD_WAIT_S = 1.0
+"""New calls are refused (503, Retry-After: a proxy tries the next gateway) while a decode has waited
+longer than this for a free worker in the last few seconds: past capacity, a new caller is answered
+cleanly elsewhere instead of every caller here being understood late."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,10 @@ class Gateway:
                                        channel_token=config.channel_token)
         self.synthesizer = Synthesizer(config.prompts_dir, rate=config.tts_rate, workers=config.tts_workers)
         self.speech_models = SpeechModels(config.speech_paths) if config.speech_paths else None
-        self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="stt")
+        self.executor = ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0)), thread_name_prefix="stt")
+        """Speech decoding, one worker per core: more threads than cores only share the same CPU."""
+        self.decode_load = DecodeLoad()
+        self.ua.overloaded = self._overloaded
         self.sessions: list[CallSession] = []
         """Every call this gateway took (kept for tests, the benchmark and logs; trimmed to the last 500)."""
         self.failed_calls = 0
@@ -145,13 +156,18 @@ class Gateway:
             dialogue=self.dialogue, synthesizer=self.synthesizer,
             transfers=Transfers(self.ua, config.dial_plan, self.directory),
             directory=self.directory, speech_models=self.speech_models, speech_language=config.speech_language,
-            executor=self.executor, recordings_dir=config.recordings_dir, link_recording=self.link_recording,
+            executor=self.executor, decode_load=self.decode_load, recordings_dir=config.recordings_dir, link_recording=self.link_recording,
             file_voicemail=self.file_voicemail,
             inter_digit_s=config.inter_digit_s, blind_by_refer=config.blind_by_refer,
             first_metadata=config.first_metadata, internal_peers=config.internal_peers,
             silence_s=config.silence_s, rtp_timeout_s=config.rtp_timeout_s, max_call_s=config.max_call_s,
             max_bridged_call_s=config.max_bridged_call_s,
         )
+
+    def _overloaded(self) -> str | None:
+        """Speech decoding is so far behind that a new call would make every call's recognition worse."""
+        behind = self.decode_load.behind_s
+        return f"speech recognition {behind:.1f} s behind" if behind > OVERLOAD_WAIT_S else None
 
     async def directory(self) -> Directory:
         return await asyncio.to_thread(self.directory_cache.current)
@@ -174,6 +190,11 @@ class Gateway:
             failed = await self.speech_models.load_all()
             for language, why in failed.items():
                 log.error("speech model for %s failed to load (%s): keypad only in %s", language, why, language)
+            for language in self.speech_models.configured:  # directory grammars read it: once, not at a call
+                path = self.speech_models.path(language)
+                if language not in failed and path is not None:
+                    with contextlib.suppress(OSError, ValueError):
+                        await asyncio.to_thread(model_vocabulary, path)
         missing = [lang for lang in ("zh", "en") if lang not in self.config.speech_paths]
         if missing:
             log.warning("no speech model for %s: callers in %s can key an extension, or 0 for the operator",

@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sys
 from collections import deque
 from collections.abc import Iterable
@@ -48,6 +49,27 @@ class Prompt:
 
     def g711(self, codec: Codec) -> bytes:
         return encode(self.pcm.data, codec)
+
+
+SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=[.])(?=\s)")
+MIN_SENTENCE_CHARS = 6
+"""A shorter piece ("好的。", "OK.") is spoken with the next: too short to be worth a render of its own."""
+
+
+def split_sentences(text: str) -> list[str]:
+    """`text` cut after each sentence's end (。！？；.!?;), short pieces joined to the next, nothing lost."""
+    pieces, current = [], ""
+    for piece in SENTENCE_END.split(text):
+        current += piece
+        if len(current.strip()) >= MIN_SENTENCE_CHARS:
+            pieces.append(current.strip())
+            current = ""
+    if current.strip():
+        if pieces:
+            pieces[-1] = f"{pieces[-1]} {current.strip()}" if pieces[-1][-1:].isascii() else pieces[-1] + current.strip()
+        else:
+            pieces.append(current.strip())
+    return pieces or [text]
 
 
 def cache_key(text: str, voice: str, rate: int) -> str:

@@ -63,7 +63,8 @@ def config(servers: Servers, tmp_path: Path, prompts_dir: Path, routes: dict[str
 
 async def call_gateway(cfg: GatewayConfig, db_url: str, steps: list[Step], tmp_path: Path, hang_up: bool,
                        staff: StaffPhone | None = None, wait_bye_ms: int = 90000,
-                       caller_number: str = "+8613800000000") -> tuple[Gateway, int, str, tuple[int, str]]:
+                       caller_number: str = "+8613800000000",
+                       sipp_extra: list[str] | None = None) -> tuple[Gateway, int, str, tuple[int, str]]:
     database = open_database(db_url)
     gateway = Gateway(cfg, database)
     await gateway.start()
@@ -73,7 +74,7 @@ async def call_gateway(cfg: GatewayConfig, db_url: str, steps: list[Step], tmp_p
         scenario = caller_scenario(steps, tmp_path / "caller.xml", hang_up=hang_up, wait_bye_ms=wait_bye_ms,
                                    caller_number=caller_number)
         code, log = await run_sipp(str(scenario), ("127.0.0.1", gateway.ua.port), tmp_path / "caller",
-                                   service="8888", timeout_s=150)
+                                   service="8888", timeout_s=150, extra=sipp_extra)
         staff_result = await staff.finish() if staff is not None else (0, "")
         # the session saves its recording as the call ends
         await eventually(lambda: bool(gateway.sessions) and gateway.sessions[-1].recording is not None)
@@ -477,3 +478,77 @@ def test_a_caller_who_hangs_up_while_the_operator_rings_is_still_a_missed_call_f
     assert session.outcome == "failsafe:voicemail", session.outcome
     [left] = _messages_for_call(servers.db_url, session.conversation)
     assert "未接来电" in left.text and left.callback_number == "13800138000"
+
+
+BARGE_FRAME = 320
+BARGE_VOICED_RMS = 200
+
+
+# ------------------------------------------------------------------ barge-in
+# What the caller heard is read from the call's recording (right channel: what the gateway sent; left:
+# what the caller sent), aligned on the call's clock; bench/voice_bench.py times it on the wire.
+
+
+def voiced_frames(pcm: Pcm) -> list[float]:
+    """Start times (s) of the 20 ms frames with sound in them."""
+    return [i / 2 / 8000 for i in range(0, len(pcm.data) - BARGE_FRAME + 1, BARGE_FRAME)
+            if Pcm(pcm.data[i:i + BARGE_FRAME], 8000).rms >= BARGE_VOICED_RMS]
+
+
+def runs(times: list[float], gap_s: float = 0.3) -> list[tuple[float, float]]:
+    """Voiced frames joined into stretches of sound (start, end) where they are less than `gap_s` apart."""
+    stretches: list[tuple[float, float]] = []
+    for t in times:
+        if stretches and t - stretches[-1][1] < gap_s:
+            stretches[-1] = (stretches[-1][0], t + 0.02)
+        else:
+            stretches.append((t, t + 0.02))
+    return stretches
+
+
+def test_a_caller_who_speaks_over_the_greeting_stops_it_and_is_heard(servers, tmp_path, prompts_dir,
+                                                                        korean_model_path):
+    from gateway_helpers import rtp_pcap
+    from voice_helpers import espeak
+
+    (tmp_path / "caller").mkdir()
+    speech = espeak("재무팀 부탁합니다", "ko", 8000, tmp_path)
+    pcap = rtp_pcap(speech.data, tmp_path / "korean.pcap")
+    cfg = config(servers, tmp_path, prompts_dir, {}, speech_paths={"ko": korean_model_path}, speech_language="ko")
+    # the greeting takes about 3.5 s; the caller starts talking 1.5 s after answering
+    steps = [Step(pause_ms=1500), Step(pcap=str(pcap)), Step(pause_ms=6000)]
+
+    gateway, code, log, _ = run(call_gateway(cfg, servers.db_url, steps, tmp_path, hang_up=True))
+
+    assert code == 0, log
+    session = gateway.sessions[-1]
+    assert "华信科技" in session.spoken[0]
+    assert len(session.barge_ins) >= 1, "the caller's speech did not stop the greeting"
+    caller_speaks = runs(voiced_frames(_heard_by(session.recording, "caller")))[0][0]
+    greeting = runs(voiced_frames(_heard_by(session.recording, "gateway")))[0]
+    assert greeting[0] < caller_speaks < greeting[1], (greeting, caller_speaks)
+    stopped_after = greeting[1] - caller_speaks
+    # on the wire (bench/voice_bench.py) this is under 150 ms; the recording's alignment allows some jitter
+    assert stopped_after < 0.3, f"the greeting went on {stopped_after:.3f} s after the caller started speaking"
+    assert session.transcript_sent and any("\uac00" <= ch <= "\ud7a3" for ch in session.transcript_sent[0]), \
+        f"what the caller said over the greeting must be their turn: {session.transcript_sent}"
+
+
+def test_our_own_greeting_echoed_back_by_the_phone_does_not_interrupt_it(servers, tmp_path, prompts_dir,
+                                                                          korean_model_path):
+    """SIPp's -rtp_echo sends every RTP packet back as it arrives: the loudest echo a line can have."""
+    (tmp_path / "caller").mkdir()
+    cfg = config(servers, tmp_path, prompts_dir, {}, speech_paths={"ko": korean_model_path}, speech_language="ko")
+
+    gateway, code, log, _ = run(call_gateway(cfg, servers.db_url, [Step(pause_ms=7000)], tmp_path, hang_up=True,
+                                             sipp_extra=["-rtp_echo"]))
+
+    assert code == 0, log
+    session = gateway.sessions[-1]
+    echoed = runs(voiced_frames(_heard_by(session.recording, "caller")))
+    assert echoed, "the phone did not echo the greeting: the test would prove nothing"
+    assert session.barge_ins == [], "the greeting's own echo was taken for the caller speaking"
+    assert session.transcript_sent == [], f"the echo became a turn: {session.transcript_sent}"
+    greeting = runs(voiced_frames(_heard_by(session.recording, "gateway")))[0]
+    full = session.spoken[0]
+    assert "华信科技" in full and greeting[1] - greeting[0] > 2.5, f"the greeting was cut short: {greeting}"

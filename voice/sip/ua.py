@@ -222,6 +222,8 @@ class UserAgent(asyncio.DatagramProtocol):
         self.host = host
         self.max_calls = max_calls
         self.max_calls_per_source = max_calls_per_source
+        self.overloaded: Callable[[], str | None] | None = None
+        """Asked before answering a call: why the service is over capacity (503), or None."""
         self.trusted_peers = trusted_peers
         """Addresses (the PBX, the registrar) exempt from the per-source cap: every call comes through them."""
         self.refused_calls: Counter[int] = Counter()
@@ -409,6 +411,9 @@ class UserAgent(asyncio.DatagramProtocol):
         sources += self._answering.values()
         if len(sources) >= self.max_calls:
             return 503, f"{self.max_calls} calls already"
+        busy = self.overloaded() if self.overloaded is not None else None
+        if busy:
+            return 503, busy
         if addr[0] not in self.trusted_peers and sources.count(addr[0]) >= self.max_calls_per_source:
             return 486, f"{self.max_calls_per_source} calls already from that address"
         return None
