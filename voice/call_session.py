@@ -344,10 +344,9 @@ class CallSession:
                 if not await self._play(call, prompt):
                     return False
             return True
-        finally:
+        finally:  # renders still running finish into the cache (cancelling one would fail every call sharing it)
             for render in renders:
-                render.cancel()
-            await asyncio.gather(*renders, return_exceptions=True)
+                render.add_done_callback(lambda done: done.cancelled() or done.exception())
 
     def _started_speaking(self, call: Call, text: str) -> None:
         if call is self.call:

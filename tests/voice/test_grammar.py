@@ -117,3 +117,46 @@ def test_a_person_added_to_the_directory_is_recognised_without_a_restart(korean_
     assert not any("person:lee-seoyeon" in r.entries for r in old)
     assert any(r.entries[:1] == ("person:lee-seoyeon",) and r.source == "grammar" for r in new), new
     assert names.build(with_her) is after
+
+
+def test_a_calls_recognizer_switches_to_the_names_for_a_name_turn_and_back(korean_model, directory, names, tmp_path):
+    """The gateway's way (voice/call_session.py `_decode_names`): one Transcriber per call; for the turn
+    after "请问您找哪位？" it decodes with a NameTurnRecognizer around the call's own recognizer, then
+    with the plain one again. A switch is refused while the caller is mid-utterance."""
+    import asyncio
+
+    from voice.stt import Recognizer, Transcriber
+
+    speech = phone_line("임도윤 씨 부탁합니다", tmp_path)
+    audio = silence(RATE, 0.3) + speech + silence(RATE, 1.0)
+    chunks = [audio[i:i + 320] for i in range(0, len(audio), 320)]
+
+    async def scenario() -> tuple[list, list, bool]:
+        plain = Recognizer(korean_model, RATE, language="ko")
+        transcriber = Transcriber(plain)
+        assert await transcriber.use(NameTurnRecognizer(korean_model, RATE, names.build(directory), plain=plain))
+        named = [r for c in chunks if isinstance(r := await transcriber.feed(c), Utterance)]
+        assert await transcriber.use(plain, unless_speaking=False)
+        again = [r for c in chunks if isinstance(r := await transcriber.feed(c), Utterance)]
+        for chunk in chunks[:60]:  # mid-utterance
+            await transcriber.feed(chunk)
+        refused = not await transcriber.use(NameTurnRecognizer(korean_model, RATE, names.build(directory), plain=plain))
+        return named, again, refused
+
+    named, again, refused = asyncio.run(scenario())
+
+    assert [(r.source, r.entries[:1]) for r in named] == [("grammar", ("person:lim-doyun",))], named
+    assert again and not any(isinstance(r, NameUtterance) for r in again)
+    assert "임도윤" not in again[0].text, "the plain model alone does not know the name: the test would prove nothing"
+    assert refused, "a switch mid-utterance would lose the beginning of what the caller is saying"
+
+
+def test_the_prompts_that_ask_whom_the_caller_wants_make_name_turns():
+    from bot.dialogue.phrases import PHRASES
+    from voice.grammar import asks_for_a_name
+
+    for key in ("greet_internal", "ask_whom", "how_can_i_help"):
+        for language, text in PHRASES[key].items():
+            assert asks_for_a_name(text), (key, language, text)
+    assert not asks_for_a_name("好的，请稍等，正在为您转接李娜。")
+    assert not asks_for_a_name("Sorry, Li Na is on the phone. Would you like to leave a message?")
