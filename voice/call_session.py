@@ -261,6 +261,9 @@ class CallSession:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            if self._listener is not None:  # the recognizer, warmed by this call, serves the next one
+                with contextlib.suppress(Exception):
+                    await self._listener.transcriber.release()
             if self._ending is not None:
                 self.outcome = self._ending
             await self._save_recording()
@@ -293,6 +296,11 @@ class CallSession:
         if not number or self.call.info.peer[0] not in self.services.internal_peers:
             return False
         return directory.person_at_extension(number) is not None
+
+    @property
+    def decoded_s(self) -> float:
+        """Seconds of the caller's audio given to the recognizer (what their recognition cost)."""
+        return self._plain.decoded_s if self._plain is not None else 0.0
 
     @property
     def speech_fell_behind(self) -> bool:
@@ -561,7 +569,8 @@ class CallSession:
             return
         activity = await asyncio.to_thread(VoiceActivity, 8000)  # loads its model: ~40 ms
         self._onset = SpeechOnset(activity, EchoGuard())
-        self._plain = Recognizer(model, 8000, language=language)
+        warm = models.recognizers(language, 8000)
+        self._plain = await asyncio.to_thread(Recognizer, model, 8000, language=language, warm=warm)
         self._listener = Listener(Transcriber(self._plain, self.services.executor, load=self.services.decode_load))
         self._stt_language = language
         path = models.path(language)

@@ -49,6 +49,8 @@ from voice.wakeup import WakeupDialer
 
 log = logging.getLogger(__name__)
 
+WARM_RECOGNIZERS = 2
+"""Recognizers prepared per speech language at start (in the background); calls add more as they end."""
 OVERLOAD_WAIT_S = 1.0
 """New calls are refused (503, Retry-After: a proxy tries the next gateway) while a decode has waited
 longer than this for a free worker in the last few seconds: past capacity, a new caller is answered
@@ -149,6 +151,7 @@ class Gateway:
         self._in_progress: dict[asyncio.Task[Any], CallSession] = {}
         """The calls being handled: on close they are hung up and given time to store their records."""
         self._registration: asyncio.Task[None] | None = None
+        self._warming: asyncio.Future[None] | None = None
         self.wakeups = WakeupDialer(self.ua, database, config.dial_plan, self.synthesizer,
                                     extra_line=self.wakeup_note)
         """Wake-up calls (voice/wakeup.py): started with the gateway, stopped first on close."""
@@ -195,6 +198,9 @@ class Gateway:
                 if language not in failed and path is not None:
                     with contextlib.suppress(OSError, ValueError):
                         await asyncio.to_thread(model_vocabulary, path)
+                warm = self.speech_models.recognizers(language, 8000)
+                if warm is not None:  # the first callers' recognition costs a third (stt.WarmRecognizers)
+                    self._warming = asyncio.ensure_future(asyncio.to_thread(warm.warm, WARM_RECOGNIZERS, 1.0))
         missing = [lang for lang in ("zh", "en") if lang not in self.config.speech_paths]
         if missing:
             log.warning("no speech model for %s: callers in %s can key an extension, or 0 for the operator",
@@ -276,6 +282,8 @@ class Gateway:
         stops it after the gateway). Then close the SIP socket and the clients."""
         started = time.monotonic()
         self._closing = True
+        if self._warming is not None:  # a thread cannot be stopped: let it finish its recognizer (~1 s)
+            await asyncio.gather(self._warming, return_exceptions=True)
         await self.wakeups.close()  # ringing wake-up calls given back undialled, one being spoken to finishes
         self.ua.max_calls = 0  # the UA answers new INVITEs 503 from now on
         if self._registration is not None:

@@ -311,6 +311,10 @@ class NameTurnRecognizer:
         self._keep(self._named.pause(seconds))
         return self._finish(plain) if plain is not None else None
 
+    def release(self) -> None:
+        """The call is over: the call's own recognizer goes back to the warm ones."""
+        self._plain.release()
+
     def flush(self) -> NameUtterance | None:
         return self._finish(self._plain.flush())
 

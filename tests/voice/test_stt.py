@@ -262,3 +262,33 @@ def test_a_gap_in_the_audio_is_counted_as_quiet_but_one_short_pause_does_not_end
 
     assert any(isinstance(e, Utterance) for e in finished), finished
     assert recognizer.pause(1.0) is None, "with no new speech, a long gap gives no second utterance"
+
+
+def test_a_recognizer_kept_from_an_earlier_call_hears_the_same_words_for_a_third_of_the_cpu(korean_model, tmp_path):
+    """Kaldi compiles its network computations per recognizer: a used one, Reset, is far cheaper (stt.WarmRecognizers)."""
+    from voice.stt import WarmRecognizers
+
+    rate = TELEPHONE_RATE
+    earlier = [espeak(text, "ko", rate, tmp_path).data for text in ("안녕하세요 반갑습니다", "재무팀 부탁합니다")]
+    speech = espeak("영업부 김철수 부장님 부탁드립니다", "ko", rate, tmp_path).data + silence(rate, 1.0)
+    warm = WarmRecognizers(korean_model, rate)
+
+    def hear(recognizer: Recognizer) -> tuple[str, float]:
+        started = time.process_time()
+        events = stream(recognizer, speech, rate)
+        spent = time.process_time() - started
+        texts = [e.text for e in events if isinstance(e, Utterance)]
+        return " ".join(texts), spent
+
+    fresh_text, fresh_cpu = hear(Recognizer(korean_model, rate))
+    first_call = Recognizer(korean_model, rate, warm=warm)
+    for pcm in earlier:
+        stream(first_call, pcm + silence(rate, 1.0), rate)
+    kaldi = first_call._kaldi
+    first_call.release()
+    second_call = Recognizer(korean_model, rate, warm=warm)
+    assert second_call._kaldi is kaldi, "the next call did not get the kept recognizer"
+    kept_text, kept_cpu = hear(second_call)
+
+    assert kept_text == fresh_text
+    assert kept_cpu < 0.75 * fresh_cpu, (kept_cpu, fresh_cpu)
