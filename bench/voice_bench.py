@@ -296,18 +296,21 @@ prompt's own pauses (commas, sentence ends) are shorter."""
 
 
 def barge_in_stop_ms(outbound: list[tuple[float, RtpPacket]], start: float) -> float | None:
-    """When the caller's input began while the gateway was talking: how long after it the gateway's last
-    voiced packet of that prompt went out (the prompt stopped). None when the gateway was not talking."""
+    """When the caller's input began while the gateway was talking: how long after it the caller heard
+    the prompt stop, i.e. the first packet of the gateway's silence that follows (lasting BARGE_QUIET_S).
+    None when the gateway was not talking."""
     if not any(start - 0.06 < t <= start and voiced(p) for t, p in outbound):
         return None
-    last_voiced = start
+    quiet_from: float | None = None
     for t, p in outbound:
         if t <= start:
             continue
         if voiced(p):
-            last_voiced = t
-        elif t - last_voiced >= BARGE_QUIET_S:
-            return round((last_voiced - start) * 1000, 1)
+            quiet_from = None
+        elif quiet_from is None:
+            quiet_from = t
+        elif t - quiet_from >= BARGE_QUIET_S:
+            return round((quiet_from - start) * 1000, 1)
     return None
 
 
@@ -489,15 +492,21 @@ turns), as independent callers arrive; `--together` starts them 0.3 s apart, so 
 
 
 async def steady_state(gateway, calls: int) -> None:
-    """A gateway that has been taking calls keeps their recognizers warm (voice/stt.py WarmRecognizers);
-    a fresh one has two. Prepare one per call first, as a running gateway would have them, so the level
-    measures the steady state rather than the first minutes after a start."""
+    """A gateway that has been taking calls keeps their recognizers, warmed by the callers' speech
+    (voice/stt.py WarmRecognizers); a fresh one has two, warmed on noise. Prepare one per call first on
+    other Korean sentences than the callers', as a running gateway would have them, so the level measures
+    the steady state rather than the first minutes after a start."""
     if gateway.speech_models is None:
         return
+    with tempfile.TemporaryDirectory() as scratch:
+        speech = b"".join(espeak_pcm(text, "ko", Path(scratch)) for text in WARMING_SPEECH)
     for language in gateway.speech_models.configured:
         warm = gateway.speech_models.recognizers(language, 8000)
         if warm is not None and warm.idle < calls:
-            await asyncio.to_thread(warm.warm, calls - warm.idle, 3.0)
+            await asyncio.to_thread(warm.warm, calls - warm.idle, 0.0, speech)
+
+
+WARMING_SPEECH = ("재무팀 부탁합니다", "김민수 씨 계세요", "내일 다시 전화하겠습니다")
 
 
 async def bench_capacity_level(servers, calls: int, scratch: Path, korean: Path | None, scenario: Path,
