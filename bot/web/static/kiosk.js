@@ -284,7 +284,9 @@
   }
 
   function visitorWaitsOrHears() {
-    const replying = audio.src && !audio.paused && !audio.ended && !announcing.url;
+    // not `audio.ended`: it turns true when the end is reached, a moment before the task that pauses the
+    // element and fires "ended" (and a new src now would drop that event); `paused` turns with that task
+    const replying = audio.src && !audio.paused && !announcing.url;
     const waiting = Boolean(chat.querySelector(".bubble.thinking")); // a start or a turn on its way
     return state.busy || Boolean(state.listening) || replying || waiting;
   }
