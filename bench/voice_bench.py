@@ -374,12 +374,18 @@ def gateway_config(servers, scratch: Path, prompts: Path, korean: Path | None):
 
     # No phone is routed: a transfer the dialogue plans fails at once and the dialogue answers that. The
     # SIPp callers all come from 127.0.0.1, as calls through a PBX do: the per-address cap meant for
-    # strangers (MAX_CALLS_PER_SOURCE, 4) is lifted, as it is for a PBX (a trusted peer).
+    # strangers (MAX_CALLS_PER_SOURCE, 4) is lifted, as it is for a PBX (a trusted peer). The calls come
+    # in office hours whatever the day the bench runs (the dialogue honours a given clock in the test
+    # servers): after hours, the same caller is offered the duty line and the turns are others.
     return GatewayConfig(rasa_url=servers.rasa_url, api_token=servers.token, channel_token=servers.tokens["phone"],
                          recordings_dir=scratch / "recordings",
                          prompts_dir=prompts, sip_port=0, dial_plan=DialPlan(routes={}),
                          speech_paths={"ko": korean} if korean else {}, speech_language="ko" if korean else None,
-                         max_calls_per_source=100)
+                         max_calls_per_source=100, first_metadata={"now": OFFICE_HOURS})
+
+
+OFFICE_HOURS = "2026-11-25T10:15:00+08:00"
+"""A Wednesday morning at the demo organisation."""
 
 
 def children_cpu_s() -> float:
