@@ -282,6 +282,19 @@ def test_after_hours_urgent_call_goes_to_the_duty_line(call):
     assert transfer["destination"] == "8099" and transfer["target"] == "duty"
 
 
+def test_a_duty_line_that_fails_after_hours_is_not_rung_again_and_again(call):
+    """The operator is where a failed line goes; after hours that is the duty line itself. Its failure
+    (no route, a SIP error) goes on to the duty manager, then a message: it used to ring the duty line
+    again on every failure until the gateway gave up."""
+    call.start(now=FRIDAY_NIGHT)
+    call.says("我找刘总监", "request_person")
+    assert transfer_of(call.says("很急", "urgent"))["target"] == "duty"
+    reply = call.result("failed")
+    assert "没有接通" in text_of(reply) and transfer_of(reply)["target"] != "duty"
+    reply = call.result("failed")
+    assert reply.payloads == [] and "留言" in text_of(reply)
+
+
 def test_an_emergency_at_night_goes_to_the_duty_line_without_a_question(call):
     """Urgent means now: no name, no purpose asked first; the announcement carries what was said."""
     call.start(now=FRIDAY_NIGHT)

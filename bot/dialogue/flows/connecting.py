@@ -26,6 +26,9 @@ _PRESENCE_PHRASE = {Presence.ON_LEAVE: "on_leave", Presence.IN_MEETING: "in_meet
 _TRY_THE_MOBILE = re.compile(r"^\s*(?:打|拨)(?:吧|过去|一下)?(?:\s|$)|打他手机|打她手机|打手机|转手机|赶紧打|"
                              r"call (?:his|her|the) mobile|try (?:his|her|the) mobile|try it", re.IGNORECASE)
 _SHORT_ANSWER = 6
+_OPERATOR_KINDS = frozenset({StepKind.OPERATOR, StepKind.DUTY_LINE, StepKind.DUTY_MANAGER})
+"""Where a failed line's caller is sent (the operator; after hours, the duty line): a failure there is not
+sent there again (it looped: the duty line failing, the duty line rung again, until the gateway stopped)."""
 """An answer this long or shorter ("是的，很急") says nothing about the matter."""
 
 
@@ -152,9 +155,9 @@ class Connecting(TurnBase):
             self.question_put_through(step.target)
             c.pending = None
             return
-        if outcome is TransferResult.FAILED and step.kind is not StepKind.OPERATOR:
+        if outcome is TransferResult.FAILED and step.kind not in _OPERATOR_KINDS:
             self.say("failed")
-            self.to_operator(None)
+            self.to_operator(None)  # after hours that is the duty line: not again when it was the one that failed
             return
         remaining = (step, *(_restored(s) for s in c.steps))
         plan = replace(self.plan(), if_busy=tuple(_restored(s) for s in c.busy_steps))
