@@ -95,11 +95,12 @@ class WarmRecognizers:
         noise = audio if audio is not None else b"".join(
             rng.randint(-300, 300).to_bytes(2, "little", signed=True) for _ in range(int(self.sample_rate * seconds)))
         step = self.sample_rate // 50 * 2
-        for _ in range(count):
-            kaldi = self.take()
+        taken = [self.take() for _ in range(count)]  # all at once: one taken and given back would come again
+        for kaldi in taken:
             for start in range(0, len(noise), step):
                 kaldi.AcceptWaveform(noise[start:start + step])
             kaldi.FinalResult()
+        for kaldi in taken:
             self.give_back(kaldi)
 
     @property

@@ -292,3 +292,25 @@ def test_a_recognizer_kept_from_an_earlier_call_hears_the_same_words_for_a_third
 
     assert kept_text == fresh_text
     assert kept_cpu < 0.75 * fresh_cpu, (kept_cpu, fresh_cpu)
+
+
+def test_a_gateway_warming_recognizers_for_three_calls_has_three_warm_ones_ready(korean_model, tmp_path):
+    """Three callers at once each get a warm recognizer, not one warm and two cold (a cold one costs up to
+    nine times the CPU in its first seconds: the 8-call bench's decodes waited seconds for it)."""
+    from voice.stt import WarmRecognizers
+
+    rate = TELEPHONE_RATE
+    warm = WarmRecognizers(korean_model, rate)
+    warm.warm(3, 0.0, espeak("재무팀 부탁합니다", "ko", rate, tmp_path).data)
+    assert warm.idle == 3
+    calls = [Recognizer(korean_model, rate, warm=warm) for _ in range(3)]
+    assert len({id(call._kaldi) for call in calls}) == 3 and warm.idle == 0
+    speech = espeak("영업부 부탁드립니다", "ko", rate, tmp_path).data + silence(rate, 1.0)
+    cold = Recognizer(korean_model, rate)
+    started = time.process_time()
+    stream(cold, speech, rate)
+    cold_cpu = time.process_time() - started
+    for call in calls:
+        started = time.process_time()
+        stream(call, speech, rate)
+        assert time.process_time() - started < 0.75 * cold_cpu
