@@ -37,7 +37,7 @@ from typing import Any, BinaryIO
 import vosk
 
 from bot.org.model import Directory
-from voice.stt import Partial, Recognizer, Utterance
+from voice.stt import Decode, Partial, Recognizer, Utterance
 
 UNKNOWN_TOKENS = ("[unk]", "<unk>", "<UNK>")
 """The unknown-word token of a model, as the graph's words.txt writes it; the zh and en small models
@@ -270,6 +270,17 @@ class NameUtterance(Utterance):
     """What the plain model heard (for the log, and the dialogue when the grammar's guess is refused)."""
 
 
+@dataclass(frozen=True)
+class NameDecode:
+    """What a chunk asks of the two recognizers of a name turn; False when nothing."""
+
+    plain: Decode
+    named: Decode
+
+    def __bool__(self) -> bool:
+        return bool(self.plain) or bool(self.named)
+
+
 class NameTurnRecognizer:
     """A drop-in for `voice.stt.Recognizer` in the turns where a name is expected.
 
@@ -300,8 +311,15 @@ class NameTurnRecognizer:
 
     def accept(self, pcm: bytes, voiced: Sequence[bool] | None = None) -> Partial | NameUtterance | None:
         """Feed 16-bit PCM; the turn ends when the plain recognizer ends it (as with a plain Recognizer)."""
-        plain = self._plain.accept(pcm, voiced)
-        self._keep(self._named.accept(pcm, voiced))
+        return self.decode(self.plan(pcm, voiced))
+
+    def plan(self, pcm: bytes, voiced: Sequence[bool] | None = None) -> NameDecode:
+        """Both recognizers' bookkeeping (`Recognizer.plan`): cheap, no Kaldi call."""
+        return NameDecode(self._plain.plan(pcm, voiced), self._named.plan(pcm, voiced))
+
+    def decode(self, work: NameDecode) -> Partial | NameUtterance | None:
+        plain = self._plain.decode(work.plain)
+        self._keep(self._named.decode(work.named))
         if isinstance(plain, Utterance):
             return self._finish(plain)
         return plain

@@ -166,10 +166,26 @@ def _utterance(result_json: str) -> Utterance | None:
     return Utterance(text, round(confidence, 4), words)
 
 
+BATCH_S = 0.1
+"""While a caller speaks, Kaldi is given their audio this much at a time (one hand-over per 100 ms, not 20)."""
+
+
+@dataclass(frozen=True)
+class Decode:
+    """What a chunk of audio asks of Kaldi (`Recognizer.plan`): audio to decode, and whether the
+    utterance ended with it. False when there is nothing to do."""
+
+    pcm: bytes
+    ended: bool
+
+    def __bool__(self) -> bool:
+        return bool(self.pcm) or self.ended
+
+
 class Recognizer:
     """A streaming recognizer for one call. Not thread-safe: feed it from one worker at a time.
 
-    Only speech is decoded. A 20 ms frame is speech when webrtcvad says so (voice/endpointing.py), and
+    Only speech is decoded. A 20 ms frame is speech when the voice activity detector says so (voice/endpointing.py), and
     speech has begun after `ONSET_FRAMES` such frames in a row; the audio before it is kept
     (`preroll_s`, for a soft first sound), and after speech Kaldi gets `tail_s` more of the quiet (a
     word's weak ending, and enough for its network to compute past the last word). The rest of the
@@ -210,6 +226,10 @@ class Recognizer:
         """Quiet since the last speech, heard or a gap in the audio."""
         self._tail_decoded_s = 0.0
         """Quiet after the last speech already given to Kaldi."""
+        self._pending = bytearray()
+        """Audio not yet given to Kaldi: it gets `BATCH_S` at a time (its network computes in chunks of
+        that order anyway), and the rest when the utterance ends or its tail is complete."""
+        self._batch_bytes = int(BATCH_S * sample_rate) * 2
 
     @property
     def speaking(self) -> bool:
@@ -242,17 +262,23 @@ class Recognizer:
 
         `voiced`: a voice activity verdict per 20 ms frame of `pcm`, when the caller has one (the gateway
         runs one detector per call for barge-in and shares it); otherwise the recognizer runs its own."""
-        batch, ended = bytearray(), False
+        return self.decode(self.plan(pcm, voiced))
+
+    def plan(self, pcm: bytes, voiced: Sequence[bool] | None = None) -> Decode:
+        """The bookkeeping half of `accept`: which audio Kaldi must decode now, and whether the utterance
+        ended. No Kaldi call, so with `voiced` given it is cheap enough for the event loop: most of a
+        call's frames (the line between turns) then never leave it (`Transcriber.feed`)."""
+        ended, tail_done = False, False
         for n, start in enumerate(range(0, len(pcm), self._frame)):
             frame = pcm[start:start + self._frame]
             seconds = len(frame) / 2 / self.sample_rate
             verdict = voiced[n] if voiced is not None and n < len(voiced) else None
             if self._is_speech(frame, verdict) and not ended:
                 if not self._heard_speech:
-                    batch += b"".join(self._preroll)
+                    self._pending += b"".join(self._preroll)
                     self._preroll.clear()
                 self._heard_speech, self._quiet_s, self._tail_decoded_s = True, 0.0, 0.0
-                batch += frame
+                self._pending += frame
             elif not self._heard_speech or ended:
                 self._preroll.append(frame)
             else:
@@ -260,10 +286,18 @@ class Recognizer:
                 if self._speech_ended():
                     ended = True  # the rest is the next utterance's pre-roll, if anything
                 elif self._tail_decoded_s < self.tail_s:
-                    batch += frame
+                    self._pending += frame
                     self._tail_decoded_s += seconds
-        result = self._decode(bytes(batch)) if batch else None
-        if ended and self._heard_speech:
+                    tail_done = self._tail_decoded_s >= self.tail_s
+        if not (ended or tail_done or len(self._pending) >= self._batch_bytes):
+            return Decode(b"", False)  # decoded with the next frames
+        batch, self._pending = bytes(self._pending), bytearray()
+        return Decode(batch, ended and self._heard_speech)
+
+    def decode(self, work: Decode) -> Partial | Utterance | None:
+        """The Kaldi half of `accept` (CPU work: in a worker thread)."""
+        result = self._decode(work.pcm) if work.pcm else None
+        if work.ended and self._heard_speech:
             return self.flush()
         return result
 
@@ -290,9 +324,14 @@ class Recognizer:
         if self._speech_ended():
             return self.flush()
         if self._tail_decoded_s < self.tail_s:
-            self._decode(bytes(int((self.tail_s - self._tail_decoded_s) * self.sample_rate) * 2))
+            silence = bytes(int((self.tail_s - self._tail_decoded_s) * self.sample_rate) * 2)
+            self._decode(self._take_pending() + silence)
             self._tail_decoded_s = self.tail_s
         return None
+
+    def _take_pending(self) -> bytes:
+        pending, self._pending = bytes(self._pending), bytearray()
+        return pending
 
     def release(self) -> None:
         """The call is over: the Kaldi recognizer goes back to the warm ones (this object is done)."""
@@ -302,6 +341,8 @@ class Recognizer:
 
     def flush(self) -> Utterance | None:
         """End of speech or of the stream (hang-up): whatever is pending, then start afresh."""
+        if self._pending:
+            self._decode(self._take_pending())
         self._last_partial, self._heard_speech, self._quiet_s, self._speech_run = "", False, 0.0, 0
         return _utterance(self._kaldi.FinalResult())
 
@@ -347,23 +388,30 @@ class Transcriber:
         self._released = False
         self._in_flight: asyncio.Future[Any] | None = None
 
-    async def _run(self, fn: Callable[..., T], *args: object) -> T:
-        """Decode off the loop, one chunk at a time. A decode that outlives the time-out keeps running
-        in its thread, so the recognizer is retired: feeding it concurrently crashes Vosk (found by
-        bench/voice_bench.py at 8 calls on one core)."""
+    async def _run(self, method: str, *args: object) -> Any:
+        """Call the current recognizer's `method` in a worker, one call at a time."""
         async with self._lock:
-            if self._retired:
-                raise asyncio.TimeoutError("speech decoding fell behind; this recognizer was retired")
-            if self._released:
-                raise RuntimeError("this transcriber's stream is over")
-            loop = asyncio.get_running_loop()
-            decoding = loop.run_in_executor(self._executor, self._timed, time.monotonic(), fn, *args)
-            self._in_flight = decoding
-            try:
-                return await asyncio.wait_for(asyncio.shield(decoding), self._timeout_s)
-            except asyncio.TimeoutError:
-                self._retired = True
-                raise
+            self._check()
+            return await self._in_worker(getattr(self._recognizer, method), *args)
+
+    def _check(self) -> None:
+        if self._retired:
+            raise asyncio.TimeoutError("speech decoding fell behind; this recognizer was retired")
+        if self._released:
+            raise RuntimeError("this transcriber's stream is over")
+
+    async def _in_worker(self, fn: Callable[..., T], *args: object) -> T:
+        """Decode off the loop (the caller holds the lock). A decode that outlives the time-out keeps
+        running in its thread, so the recognizer is retired: feeding it concurrently crashes Vosk (found
+        by bench/voice_bench.py at 8 calls on one core)."""
+        loop = asyncio.get_running_loop()
+        decoding = loop.run_in_executor(self._executor, self._timed, time.monotonic(), fn, *args)
+        self._in_flight = decoding
+        try:
+            return await asyncio.wait_for(asyncio.shield(decoding), self._timeout_s)
+        except asyncio.TimeoutError:
+            self._retired = True
+            raise
 
     def _timed(self, submitted: float, fn: Callable[..., T], *args: object) -> T:
         """Run in the worker: note how long the decode waited for it."""
@@ -390,13 +438,23 @@ class Transcriber:
         return self._retired
 
     async def feed(self, pcm: bytes, voiced: Sequence[bool] | None = None) -> Partial | Utterance | None:
-        return await self._run(self._recognizer.accept, pcm, voiced)
+        """Audio for the recognizer. With the frames' `voiced` verdicts, what to decode is worked out here
+        on the loop (`Recognizer.plan`) and only Kaldi's part goes to a worker: the frames of a line
+        between turns, most of a call, never wait for a thread. Measured at 8 calls on one core, a hop
+        for each 20 ms frame kept decodes waiting seconds for a worker while the core was not full."""
+        if voiced is None or not hasattr(self._recognizer, "plan"):
+            return await self._run("accept", pcm, voiced)
+        async with self._lock:
+            self._check()
+            recognizer = self._recognizer
+            work = recognizer.plan(pcm, voiced)
+            return await self._in_worker(recognizer.decode, work) if work else None
 
     async def pause(self, seconds: float) -> Utterance | None:
-        return await self._run(self._recognizer.pause, seconds)
+        return await self._run("pause", seconds)
 
     async def finish(self) -> Utterance | None:
-        return await self._run(self._recognizer.flush)
+        return await self._run("flush")
 
     async def release(self) -> None:
         """The stream is over: give the recognizer's Kaldi state back for the next call, unless a decode

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -314,3 +315,47 @@ def test_a_gateway_warming_recognizers_for_three_calls_has_three_warm_ones_ready
         started = time.process_time()
         stream(call, speech, rate)
         assert time.process_time() - started < 0.75 * cold_cpu
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    """A worker pool that counts what is handed to it."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+        self.handed = 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.handed += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_call_hands_the_decoding_worker_only_its_speech_a_tenth_of_a_second_at_a_time(korean_model, tmp_path: Path):
+    """The gateway feeds every 20 ms frame with its detector's verdict. The line between turns (most of a
+    call) never waits for the shared worker, and speech goes to it 100 ms at a time: at 8 calls on a core,
+    a hand-over per frame kept decodes waiting for the worker while the core had time to spare."""
+    rate = TELEPHONE_RATE
+    size = frame_bytes(rate)
+    rng = random.Random(9)
+    noise = b"".join(rng.randint(-150, 150).to_bytes(2, "little", signed=True) for _ in range(rate * 4))
+    speech = voiced_part(espeak(KOREAN, "ko", rate, tmp_path).data, rate)
+    line = noise + speech + noise
+    activity = VoiceActivity(rate)
+    frames = [line[i:i + size] for i in range(0, len(line), size)]
+    verdicts = [activity.is_speech(frame) for frame in frames]
+
+    async def call(executor: CountingExecutor) -> list[Partial | Utterance]:
+        transcriber = Transcriber(Recognizer(korean_model, rate, language="ko"), executor)
+        events = []
+        for frame, voiced in zip(frames, verdicts):
+            event = await transcriber.feed(frame, [voiced])
+            if event is not None:
+                events.append(event)
+        return events
+
+    with CountingExecutor() as executor:
+        events = asyncio.run(call(executor))
+    utterances = [e for e in events if isinstance(e, Utterance)]
+    assert len(utterances) == 1 and utterances[0].text.strip(), events
+    speech_frames = len(speech) // size
+    assert executor.handed <= speech_frames / 5 + 10, (executor.handed, len(frames))  # 45 of 600 frames here
+    assert executor.handed >= speech_frames / 5 - 1  # while speaking: 100 ms at a time, not held to the end
