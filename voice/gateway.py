@@ -18,7 +18,6 @@ import logging
 import os
 import secrets
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +41,7 @@ from voice.dialogue_client import DialogueClient
 from voice.grammar import model_vocabulary
 from voice.recording import recording_name
 from voice.sip.ua import MAX_CALLS, MAX_CALLS_PER_SOURCE, Account, Call, UserAgent
-from voice.stt import DecodeLoad, SpeechModels
+from voice.stt import DecodeLoad, SpeechModels, decoding_workers
 from voice.transfer import DialPlan, Transfers
 from voice.tts import Synthesizer
 from voice.wakeup import WakeupDialer
@@ -141,7 +140,7 @@ class Gateway:
                                        channel_token=config.channel_token)
         self.synthesizer = Synthesizer(config.prompts_dir, rate=config.tts_rate, workers=config.tts_workers)
         self.speech_models = SpeechModels(config.speech_paths) if config.speech_paths else None
-        self.executor = ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0)), thread_name_prefix="stt")
+        self.executor = decoding_workers(len(os.sched_getaffinity(0)))
         """Speech decoding, one worker per core: more threads than cores only share the same CPU."""
         self.decode_load = DecodeLoad()
         self.ua.overloaded = self._overloaded
