@@ -14,13 +14,14 @@
    (six turns each: keyed extensions ending with #, "0#", Korean speech), timed on the wire (see below).
    By default each caller sends RTP all call long, as a phone does (line noise between turns, keys
    as RFC 4733 events in the same stream); `--line bursts` sends audio only while talking.
-5. Calls per core: 1, 2, 4, 6, 8 such calls at once with the gateway pinned to one core; the
+5. Calls per core: 1, 2, 4, 6, 8, 12, 16 such calls at once with the gateway pinned to one core; the
    gateway's send intervals and its CPU time per call-second; the largest level with no RTP gap over
    40 ms (the issue's measure) and the largest where, besides, every call's speech recognition kept up
-   and the reply p95 stayed under 1.5 s.
+   (no decode waited a second) and the spoken turns' p95 stayed within 800 ms.
 
 Prints a summary and writes bench/results/voice.json; exits 1 when a target of parts 4 and 5
-is missed (p50 < 800 ms, p95 < 1.5 s, >= 4 calls per core without an RTP gap over 40 ms).
+is missed (#14: spoken turns p50 <= 500 ms and p95 <= 800 ms, barge-in p95 <= 150 ms, >= 8 calls with
+speech per core without an RTP gap over 40 ms and with decoding keeping up).
 The figures depend on the machine and on what else runs on it (the load average is recorded).
 Part 4 reads the loopback interface with a raw socket: it needs root (CAP_NET_RAW).
 """
@@ -182,7 +183,7 @@ async def bench_rtp(calls: int, seconds: float) -> dict[str, object]:
 #    loopback interface timestamps every RTP packet in the kernel (SO_TIMESTAMPNS), so a turn is
 #    measured on the wire: from the caller's last key press (its first RFC 4733 packet) or last
 #    voiced speech packet, to the first voiced RTP packet the gateway sends after it.
-# 5. Capacity: N such calls at once (1, 2, 4, 6, 8) with the gateway's process pinned to one core;
+# 5. Capacity: N such calls at once (1, 2, 4, 6, 8, 12, 16) with the gateway's process pinned to one core;
 #    the gateway's own send times (RtpStats.send_times, taken by the pacer as it sends) give the
 #    intervals, and the process CPU time (all its threads, Vosk's included, plus its TTS workers)
 #    divided by the call-seconds gives the CPU per call.
@@ -616,11 +617,14 @@ def bench_capacity(servers, levels: list[int], scratch: Path, korean: Path | Non
 
 def speech_on_time(row: dict[str, object]) -> bool:
     """Carried, and decoding kept up: no call's recognition retired, no decode waited past the point
-    where the gateway refuses new calls (voice/gateway.py OVERLOAD_WAIT_S)."""
+    where the gateway refuses new calls (voice/gateway.py OVERLOAD_WAIT_S), and the spoken turns still
+    met their p95 target (a caller notices a late reply before the gateway does)."""
     from voice.gateway import OVERLOAD_WAIT_S
 
+    spoken = row.get("spoken_turn_ms") or {}
     return level_carried(row) and row.get("speech_fell_behind") == 0 and \
-        float(row.get("decode_wait_max_s", 99)) < OVERLOAD_WAIT_S
+        float(row.get("decode_wait_max_s", 99)) < OVERLOAD_WAIT_S and \
+        float(spoken.get("p95", 1e9)) <= TARGET_SPEECH_P95_MS
 
 
 def largest_level(rows: list[dict[str, object]], holds) -> int:
@@ -699,7 +703,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", default="1,4,8", help="synthetic RTP senders (part 3)")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--latency-calls", type=int, default=6, help="gateway calls of six turns each (part 4)")
-    parser.add_argument("--levels", default="1,2,4,6,8", help="concurrent gateway calls on one core (part 5)")
+    parser.add_argument("--levels", default="1,2,4,6,8,12,16", help="concurrent gateway calls on one core (part 5)")
     parser.add_argument("--only-gateway", action="store_true", help="parts 4 and 5 only")
     parser.add_argument("--together", action="store_true",
                         help="part 5: start the calls 0.3 s apart (all speak at once) instead of spread out")
