@@ -255,6 +255,30 @@ def test_failed_transfer_goes_to_the_operator(call):
     assert transfer_of(call.result("failed"))["destination"] == "8000"
 
 
+@pytest.mark.parametrize(("said", "reading", "department"), [
+    ("总机 我这边报销的发票一直没人处理 找谁啊", "request_operator", "finance"),
+    ("hi I want to open a warranty claim, the unit is broken, who handles that", "ask_hours", "support"),
+])
+def test_a_matter_a_department_handles_outranks_a_reading_resting_on_one_word(receptionist, said, reading, department):
+    """"总机" addresses the operator, "open" is not about the hours: the matter decides where the call goes."""
+    call = Call(receptionist, "call-matter")
+    call.start()
+    transfer = transfer_of(call.says(said, reading))
+    assert transfer["target"] == department, transfer
+
+
+@pytest.mark.parametrize(("said", "reading"), [("总机 转人工 我报销的事", "request_operator"),
+                                               ("你们几点下班 我想问报销的事", "ask_hours")])
+def test_asking_for_a_human_or_the_hours_in_so_many_words_still_is_that(receptionist, said, reading):
+    call = Call(receptionist, "call-words")
+    call.start()
+    reply = call.says(said, reading)
+    if reading == "request_operator":
+        assert transfer_of(reply)["target"] == "operator"
+    else:
+        assert "上班时间" in text_of(reply) and not reply.payloads
+
+
 def test_person_on_leave_is_not_rung(call):
     call.start()
     reply = call.says("我找郭婷", "request_person")

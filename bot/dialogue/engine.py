@@ -167,6 +167,7 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
             return  # "查询工单 2026 1204 0001"
         if c.channel == "kiosk" and self.kiosk_visitor_said(text):
             return  # an expected visitor's name alone, "我改天再来" with the host away (flows/visitor.py)
+        intent = self.matter_over_a_word(text, intent)
         if self.anywhere(text, intent):
             return
         handler = {
@@ -268,6 +269,20 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         c.steps, c.busy_steps, c.current = [], [], None
         self.begin("department", section)
 
+    def matter_over_a_word(self, text: str, intent: str | None) -> str | None:
+        """No reading when it rests on one word and a department clearly handles the matter described:
+        "总机 我这边电脑上不了网了 找谁啊" addresses the operator and asks for IT; "I want to open a small
+        cafe, what licence do I need" is not a question about opening hours."""
+        if self.c.pending in _COLLECTING or intent not in {"request_operator", "ask_hours"}:
+            return intent
+        if intent == "request_operator" and asks_for_a_human(text):
+            return intent  # "转人工": said in so many words
+        if intent == "ask_hours" and _ASKS_WHEN.search(text):
+            return intent
+        if self.named_target(text) or not self.topic_department(text):
+            return intent
+        return None
+
     def anywhere(self, text: str, intent: str | None) -> bool:
         """Requests answered whatever question is pending; True when the turn is done."""
         c = self.c
@@ -322,6 +337,10 @@ class _Turn(Finding, Connecting, Screening, MessageTaking, Visitor, Inquiries, C
         return True
 
 
+_ASKS_WHEN = re.compile(r"几点|什么时候|时间|营业|上班|下班|开门|关门|周末|节假日|"
+                        r"\bhours\b|what time|\bwhen\b|are you open|open (?:on|at|until|till|today|tomorrow|now)",
+                        re.IGNORECASE)
+"""Asking when, in so many words: an hours question even when a department's topic is named too."""
 _OPEN_TO_A_MATTER = {None, Pending.WHOM, Pending.MATTER, Pending.CLOSED_URGENT, Pending.OFFER_MESSAGE,
                      Pending.OFFER_MOBILE, Pending.OFFER_OPERATOR, Pending.ANYTHING_ELSE}
 """Pending questions after which the rest of an utterance may be the matter (not after "which one?")."""
